@@ -1,0 +1,1 @@
+"""Protection levels and rollout phases as data (installed as ``ztb.stacks``)."""

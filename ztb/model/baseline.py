@@ -1,0 +1,78 @@
+"""Build the whole baseline from a validated stack config: the one source every consumer reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .. import crosswalk
+from .. import roles as rc
+from ..config import BaselineConfig
+from . import compliance, conditional_access, groups, manual, pim, stacks
+from .controls import Control, group_ref
+
+
+@dataclass(frozen=True)
+class Baseline:
+    config: BaselineConfig
+    controls: list[Control]
+    scope: list[rc.Role]
+    warnings: list[str] = field(default_factory=list)
+
+    def by_id(self) -> dict[str, Control]:
+        return {c.id: c for c in self.controls}
+
+    def of_kind(self, kind: str) -> list[Control]:
+        return [c for c in self.controls if c.kind == kind]
+
+    @property
+    def emergency_ids(self) -> set[str]:
+        """Object IDs the config knows for the break-glass exclusion (users, or an existing group)."""
+        ids = set(self.config.emergencyAccessUserIds)
+        if self.config.emergencyAccessGroupId:
+            ids.add(self.config.emergencyAccessGroupId)
+        return ids
+
+
+def role_scope(cfg: BaselineConfig) -> tuple[list[rc.Role], list[str]]:
+    """Default union of the four authorities, plus additions, minus removals (warned)."""
+    removed = {rc.resolve(n).template_id for n in cfg.roles.remove}
+    scope: dict[str, rc.Role] = {r.template_id: r for r in rc.default_scope()}
+    for name in cfg.roles.add:
+        role = rc.resolve(name)
+        scope.setdefault(role.template_id, role)
+    warnings = []
+    for tid in sorted(removed):
+        role = rc.resolve(tid)
+        if role.counted_privileged_by:
+            warnings.append(
+                f"role '{role.name}' is removed from scope although {' and '.join(role.counted_privileged_by)} "
+                "count it privileged; its holders get no privileged policies or PIM settings from this baseline"
+            )
+    return [r for tid, r in scope.items() if tid not in removed], warnings
+
+
+def build(cfg: BaselineConfig) -> Baseline:
+    scope, warnings = role_scope(cfg)
+    group_controls = groups.build(cfg)
+    refs = {c.meta["groupKey"]: c.meta.get("objectId") or group_ref(c.meta["groupKey"]) for c in group_controls}
+    controls: list[Control] = []
+    controls += group_controls
+    controls += conditional_access.build(cfg, scope, refs)
+    controls += pim.build(cfg, scope)
+    controls += pim.eligibility_controls(cfg)
+    controls += compliance.build(cfg, refs)
+    controls += manual.build()
+    controls = crosswalk.apply(controls)
+
+    phase = stacks.phase(cfg.phase)
+    if not phase["includePrivilegedScope"]:
+        warnings.append(
+            f"phase '{cfg.phase}': the privileged policies include only the rings "
+            f"{', '.join(phase['rings'])}; the privileged group and roles are covered from phase 'full'"
+        )
+    scope_ids = {r.template_id for r in scope}
+    for name in cfg.pim.approvalRoles:
+        role = rc.resolve(name)
+        if role.template_id not in scope_ids:
+            warnings.append(f"approval role '{role.name}' is not in scope, so no PIM settings require approval for it")
+    return Baseline(config=cfg, controls=controls, scope=scope, warnings=warnings)

@@ -1,0 +1,203 @@
+"""The dedicated Conditional Access policy set for privileged users, in Graph's JSON shape.
+
+Every policy targets the privileged group *and* the privileged directory roles (in the full
+phase; earlier phases target only the rings they have reached) and excludes the emergency-access
+group. The exclusion is not optional: :func:`build` refuses to produce a policy without it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ..config import BaselineConfig
+from ..roles import Role
+from . import groups as g
+from . import stacks
+from .controls import Control
+
+REPORT_ONLY = "enabledForReportingButNotEnforced"
+MFA_STRENGTH = "00000000-0000-0000-0000-000000000002"
+PHISHING_RESISTANT_STRENGTH = "00000000-0000-0000-0000-000000000004"
+
+SRC_COMMON = "SEC zero-trust-identity-device-access-policies-common.md"
+SRC_ADMIN = "ENTRA concept-conditional-access-policy-common.md (admin templates)"
+SRC_COPILOT = "SEC zero-trust-microsoft-copilot-for-security.md; ENTRA policy-all-users-copilot-ai-security.md"
+
+
+class MissingExclusionError(ValueError):
+    """A policy without the emergency-access exclusion: the known way to lock a tenant out."""
+
+
+def _every_time() -> dict[str, Any]:
+    return {
+        "signInFrequency": {
+            "value": None,
+            "type": None,
+            "authenticationType": "primaryAndSecondaryAuthentication",
+            "frequencyInterval": "everyTime",
+            "isEnabled": True,
+        }
+    }
+
+
+def _grant(operator: str = "OR", builtin: list[str] | None = None, strength: str | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "operator": operator,
+        "builtInControls": builtin or [],
+        "customAuthenticationFactors": [],
+        "termsOfUse": [],
+    }
+    if strength:
+        out["authenticationStrength"] = {"id": strength}
+    return out
+
+
+def _mfa_grant(level: str, extra_builtin: list[str] | None = None, operator: str = "OR") -> dict[str, Any]:
+    spec = stacks.level(level)["mfaGrant"]
+    builtin = list(spec.get("builtInControls", [])) + list(extra_builtin or [])
+    return _grant(operator, builtin, spec.get("authenticationStrength"))
+
+
+def users_scope(cfg: BaselineConfig, scope: list[Role], refs: dict[str, str]) -> dict[str, Any]:
+    phase = stacks.phase(cfg.phase)
+    include_groups = []
+    include_roles: list[str] = []
+    if phase["includePrivilegedScope"]:
+        include_groups.append(refs[g.PRIVILEGED])
+        include_roles = [r.template_id for r in scope]
+    include_groups += [refs[g.RING_KEYS[ring]] for ring in phase["rings"]]
+    exclude_groups = [refs[g.EMERGENCY]]
+    if g.CA_EXCLUSION in refs:
+        exclude_groups.append(refs[g.CA_EXCLUSION])
+    return {
+        "includeUsers": [],
+        # Belt and braces: break-glass users the stack knows are excluded by ID as well, so a
+        # membership change to the exclusion group alone cannot lock them out.
+        "excludeUsers": list(cfg.emergencyAccessUserIds),
+        "includeGroups": include_groups,
+        "excludeGroups": exclude_groups,
+        "includeRoles": include_roles,
+        "excludeRoles": [],
+    }
+
+
+def _apps(include: list[str]) -> dict[str, Any]:
+    return {"includeApplications": include, "excludeApplications": [], "includeUserActions": []}
+
+
+Spec = dict[str, Any]
+
+
+def _specs(cfg: BaselineConfig) -> list[Spec]:
+    lvl = stacks.level(cfg.level)
+    specialized = cfg.level == "specialized"
+    security_apps = [a.appId for a in cfg.securityApps]
+    return [
+        dict(
+            id="PRIV-CA-01", step=1, principle="Verify explicitly", level=cfg.level, source=SRC_ADMIN,
+            title="Always require phishing-resistant MFA" if specialized else "Always require MFA",
+            rationale="Stolen passwords and phishable second factors are how admin accounts fall; the Specialized level requires phishing-resistant methods for every sign-in.",
+            conditions=dict(applications=_apps(["All"]), clientAppTypes=["all"]),
+            grantControls=_mfa_grant(cfg.level), sessionControls=None,
+        ),
+        dict(
+            id="PRIV-CA-02", step=1, principle="Verify explicitly", level="starting point", source=SRC_ADMIN,
+            title="Block legacy authentication",
+            rationale="Clients that cannot do modern authentication cannot do MFA, so they bypass every other control.",
+            conditions=dict(applications=_apps(["All"]), clientAppTypes=["exchangeActiveSync", "other"]),
+            grantControls=_grant("OR", ["block"]), sessionControls=None,
+        ),
+        dict(
+            id="PRIV-CA-03", step=1, principle="Verify explicitly", level="enterprise", source=SRC_COMMON,
+            title="Require a compliant device",
+            rationale="Privileged sessions only from devices Intune reports compliant with the privileged device policy.",
+            conditions=dict(applications=_apps(["All"]), clientAppTypes=["all"]),
+            grantControls=_grant("OR", ["compliantDevice"]), sessionControls=None,
+        ),
+        dict(
+            id="PRIV-CA-04", step=1, principle="Assume breach", level="starting point", source=SRC_COMMON,
+            title="High-risk users must change password",
+            rationale="A leaked credential is remediated by a secure password change after MFA (mfa AND passwordChange, the form pulumi-azuread can deploy).",
+            conditions=dict(applications=_apps(["All"]), clientAppTypes=["all"], userRiskLevels=["high"]),
+            grantControls=_grant("AND", ["mfa", "passwordChange"]), sessionControls=_every_time(),
+        ),
+        dict(
+            id="PRIV-CA-05", step=1, principle="Assume breach", level=cfg.level, source=SRC_COMMON,
+            title="Risky sign-ins require MFA",
+            rationale="A risky sign-in to a privileged account must prove itself again, every time.",
+            conditions=dict(applications=_apps(["All"]), clientAppTypes=["all"], signInRiskLevels=list(lvl["signInRiskLevels"])),
+            grantControls=_mfa_grant(cfg.level), sessionControls=_every_time(),
+        ),
+        dict(
+            id="PRIV-CA-06", step=1, principle="Assume breach", level="specialized", source=SRC_ADMIN,
+            title="Sign-in frequency and no persistent browser session",
+            rationale="Short admin sessions and no persistent browser cookies shrink what a stolen session token is worth.",
+            conditions=dict(applications=_apps(["All"]), clientAppTypes=["all"]),
+            grantControls=None,
+            sessionControls={
+                "signInFrequency": {
+                    "value": cfg.signInFrequencyHours, "type": "hours",
+                    "authenticationType": "primaryAndSecondaryAuthentication",
+                    "frequencyInterval": "timeBased", "isEnabled": True,
+                },
+                "persistentBrowser": {"mode": "never", "isEnabled": True},
+            },
+        ),
+        dict(
+            id="PRIV-CA-07", step=3, principle="Verify explicitly", level="specialized", source=SRC_ADMIN,
+            title="Block unknown or unsupported device platforms",
+            rationale="Device compliance cannot be evaluated on platforms Intune does not manage, so they are blocked outright.",
+            conditions=dict(
+                applications=_apps(["All"]), clientAppTypes=["all"],
+                platforms={"includePlatforms": ["all"], "excludePlatforms": ["android", "iOS", "windows", "macOS"]},
+            ),
+            grantControls=_grant("OR", ["block"]), sessionControls=None,
+        ),
+        dict(
+            id="PRIV-CA-08", step=5, principle="Verify explicitly", level="specialized", source=SRC_COPILOT,
+            title="Security tools require phishing-resistant MFA and a compliant device",
+            rationale="Security Copilot and the security products it reaches (Microsoft and third-party, e.g. Tanium SSO) hold the most sensitive data, so they get a stricter policy than productivity apps.",
+            conditions=dict(applications=_apps(security_apps), clientAppTypes=["all"]),
+            grantControls=_grant("AND", ["compliantDevice"], PHISHING_RESISTANT_STRENGTH), sessionControls=None,
+        ),
+    ]
+
+
+def build(cfg: BaselineConfig, scope: list[Role], refs: dict[str, str]) -> list[Control]:
+    if g.EMERGENCY not in refs or not refs[g.EMERGENCY]:
+        raise MissingExclusionError(
+            "no emergency-access exclusion group: set 'ztb:emergencyAccessGroupId' or 'ztb:emergencyAccessUserIds'"
+        )
+    users = users_scope(cfg, scope, refs)
+    out = []
+    for spec in _specs(cfg):
+        cid = spec["id"]
+        state = REPORT_ONLY if (cfg.reportOnly or cid in cfg.reportOnlyControls) else "enabled"
+        display = f"{cfg.namePrefix} {cid} Privileged: {spec['title']}"
+        conditions = {"users": dict(users), **spec["conditions"]}
+        for key in ("signInRiskLevels", "userRiskLevels"):
+            conditions.setdefault(key, [])
+        conditions.setdefault("platforms", None)
+        conditions.setdefault("locations", None)
+        desired = {
+            "displayName": display,
+            "state": state,
+            "conditions": conditions,
+            "grantControls": spec["grantControls"],
+            "sessionControls": spec["sessionControls"],
+        }
+        out.append(
+            Control(
+                id=cid, kind="conditionalAccessPolicy", title=spec["title"], display_name=display,
+                step=spec["step"], principle=spec["principle"], level=spec["level"],
+                rationale=spec["rationale"], source=spec["source"], desired=desired,
+            )
+        )
+    return out
+
+
+def excludes_emergency_access(policy: dict[str, Any], emergency_ids: set[str]) -> bool:
+    """True when a CA policy (Graph JSON) excludes every emergency-access object it must."""
+    users = (policy.get("conditions") or {}).get("users") or {}
+    excluded = set(users.get("excludeGroups") or []) | set(users.get("excludeUsers") or [])
+    return bool(emergency_ids) and emergency_ids <= excluded

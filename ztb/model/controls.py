@@ -1,0 +1,125 @@
+"""What a control is: declared once, read by components, plan, drift and review.
+
+A control carries its provenance (guidance step, Zero Trust principle, protection level,
+rationale, source) next to its desired state in Microsoft Graph's own JSON shape, so the text a
+reviewer reads and the object a tenant is compared with cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+#: The five layers of protection of "Apply principles of Zero Trust to Microsoft Security Copilot".
+GUIDANCE_STEPS = {
+    1: "Protect admin and SecOps staff user accounts with identity and access policies",
+    2: "Apply least privilege access to admin and SecOps staff user accounts",
+    3: "Manage and protect admin and SecOps staff devices",
+    4: "Deploy or validate threat protection",
+    5: "Secure access to third-party security products integrated with Security Copilot",
+}
+
+PRINCIPLES = ("Verify explicitly", "Use least privilege access", "Assume breach")
+
+KINDS = (
+    "group",
+    "conditionalAccessPolicy",
+    "roleManagementPolicy",
+    "roleEligibility",
+    "deviceCompliancePolicy",
+    "manualCheck",
+)
+
+#: A reference to a group the stack creates: its object ID exists only after `pulumi up`, so the
+#: desired JSON names it by key and every consumer resolves it (Pulumi outputs, a snapshot's
+#: display names, generated IDs) through :func:`resolve_refs`.
+REF_RE = re.compile(r"^\$\{group:([A-Za-z]+)\}$")
+
+
+def group_ref(key: str) -> str:
+    return "${group:%s}" % key
+
+
+class UnresolvedReferenceError(ValueError):
+    """A group reference with no object ID: fail rather than plan an empty exclusion list."""
+
+
+def iter_refs(obj: Any) -> Iterator[str]:
+    if isinstance(obj, dict):
+        for v in obj.values():
+            yield from iter_refs(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from iter_refs(v)
+    elif isinstance(obj, str):
+        m = REF_RE.match(obj)
+        if m:
+            yield m.group(1)
+
+
+def resolve_refs(obj: Any, ids: dict[str, Any]) -> Any:
+    """Replace every group reference with its ID; a missing one raises, never shrinks a list."""
+    if isinstance(obj, dict):
+        return {k: resolve_refs(v, ids) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [resolve_refs(v, ids) for v in obj]
+    if isinstance(obj, str):
+        m = REF_RE.match(obj)
+        if m:
+            key = m.group(1)
+            if key not in ids or ids[key] in (None, ""):
+                raise UnresolvedReferenceError(
+                    f"group '{key}' does not resolve to an object ID; it must exist before any policy references it"
+                )
+            return ids[key]
+    return obj
+
+
+@dataclass(frozen=True)
+class Control:
+    id: str
+    kind: str
+    title: str
+    display_name: str
+    step: int
+    principle: str
+    level: str
+    rationale: str
+    source: str
+    desired: dict[str, Any]
+    #: Only for kind manualCheck: what a person must do, since no public API can.
+    instructions: str = ""
+    #: False when the stack references an existing object instead of creating it.
+    managed: bool = True
+    #: External baseline items this control satisfies *as configured* (filled by the crosswalk).
+    crosswalk: tuple[str, ...] = field(default=())
+    #: Extra facts consumers need (e.g. the role a PIM policy belongs to).
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"{self.id}: unknown kind {self.kind}")
+        if self.step not in GUIDANCE_STEPS:
+            raise ValueError(f"{self.id}: unknown guidance step {self.step}")
+        if self.principle not in PRINCIPLES:
+            raise ValueError(f"{self.id}: unknown principle {self.principle}")
+
+    def summary(self) -> dict[str, Any]:
+        out = {
+            "id": self.id,
+            "kind": self.kind,
+            "displayName": self.display_name,
+            "title": self.title,
+            "step": self.step,
+            "principle": self.principle,
+            "level": self.level,
+            "rationale": self.rationale,
+            "source": self.source,
+            "managed": self.managed,
+            "crosswalk": list(self.crosswalk),
+            "desired": self.desired,
+        }
+        if self.instructions:
+            out["instructions"] = self.instructions
+        return out

@@ -1,0 +1,176 @@
+"""PIM settings of privileged directory roles, as the rules of a unifiedRoleManagementPolicy.
+
+Only the rules the baseline manages appear here; the others keep whatever the tenant has. Rule
+shapes follow Graph's documented payloads (reference/graph-samples/pim-*.json).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..config import BaselineConfig
+from ..roles import Role, resolve
+from .controls import Control
+
+RULE_TYPE = "#microsoft.graph.unifiedRoleManagementPolicy{}Rule"
+SOURCE = "ENTRA pim-deployment-plan.md; GRAPH how-to-pim-update-rules.md; CISA SCuBA MS.AAD.7.x"
+
+#: Rule ID -> (type suffix, caller, level). The rule ID fixes its target; Graph rejects others.
+MANAGED_RULES = {
+    "Expiration_EndUser_Assignment": ("Expiration", "EndUser", "Assignment"),
+    "Enablement_EndUser_Assignment": ("Enablement", "EndUser", "Assignment"),
+    "AuthenticationContext_EndUser_Assignment": ("AuthenticationContext", "EndUser", "Assignment"),
+    "Approval_EndUser_Assignment": ("Approval", "EndUser", "Assignment"),
+    "Expiration_Admin_Eligibility": ("Expiration", "Admin", "Eligibility"),
+    "Expiration_Admin_Assignment": ("Expiration", "Admin", "Assignment"),
+    "Enablement_Admin_Assignment": ("Enablement", "Admin", "Assignment"),
+    "Notification_Admin_Admin_Eligibility": ("Notification", "Admin", "Eligibility"),
+    "Notification_Admin_Admin_Assignment": ("Notification", "Admin", "Assignment"),
+    "Notification_Admin_EndUser_Assignment": ("Notification", "EndUser", "Assignment"),
+}
+
+
+def _rule(rule_id: str, **body: Any) -> dict[str, Any]:
+    suffix, caller, level = MANAGED_RULES[rule_id]
+    return {
+        "@odata.type": RULE_TYPE.format(suffix),
+        "id": rule_id,
+        **body,
+        "target": {
+            "caller": caller,
+            "operations": ["All"],
+            "level": level,
+            "inheritableSettings": [],
+            "enforcedSettings": [],
+        },
+    }
+
+
+def _notification(rule_id: str, mailbox: str) -> dict[str, Any]:
+    return _rule(
+        rule_id,
+        notificationType="Email",
+        recipientType="Admin",
+        notificationLevel="All",
+        isDefaultRecipientsEnabled=True,
+        notificationRecipients=[mailbox],
+    )
+
+
+def rules_for(role: Role, cfg: BaselineConfig) -> list[dict[str, Any]]:
+    pim = cfg.pim
+    approval_ids = {resolve(n).template_id for n in pim.approvalRoles}
+    needs_approval = role.template_id in approval_ids
+    on_activation = ["Justification"]
+    if not pim.authenticationContext:
+        on_activation.insert(0, "MultiFactorAuthentication")
+    if pim.requireTicket:
+        on_activation.append("Ticketing")
+    approvers = [{"@odata.type": "#microsoft.graph.groupMembers", "groupId": pim.approverGroupId}] if needs_approval else []
+    return [
+        _rule(
+            "Expiration_EndUser_Assignment",
+            isExpirationRequired=True,
+            maximumDuration=pim.approvalRolesActivationMaxDuration if needs_approval else pim.activationMaxDuration,
+        ),
+        _rule("Enablement_EndUser_Assignment", enabledRules=on_activation),
+        _rule(
+            "AuthenticationContext_EndUser_Assignment",
+            isEnabled=bool(pim.authenticationContext),
+            claimValue=pim.authenticationContext,
+        ),
+        _rule(
+            "Approval_EndUser_Assignment",
+            setting={
+                "isApprovalRequired": needs_approval,
+                "isApprovalRequiredForExtension": False,
+                "isRequestorJustificationRequired": True,
+                "approvalMode": "SingleStage",
+                "approvalStages": [
+                    {
+                        "approvalStageTimeOutInDays": 1,
+                        "isApproverJustificationRequired": True,
+                        "escalationTimeInMinutes": 0,
+                        "isEscalationEnabled": False,
+                        "primaryApprovers": approvers,
+                        "escalationApprovers": [],
+                    }
+                ],
+            },
+        ),
+        _rule("Expiration_Admin_Eligibility", isExpirationRequired=True, maximumDuration=pim.eligibleAssignmentMaxDuration),
+        _rule("Expiration_Admin_Assignment", isExpirationRequired=True, maximumDuration=pim.activeAssignmentMaxDuration),
+        _rule("Enablement_Admin_Assignment", enabledRules=["MultiFactorAuthentication", "Justification"]),
+        _notification("Notification_Admin_Admin_Eligibility", pim.notificationMailbox),
+        _notification("Notification_Admin_Admin_Assignment", pim.notificationMailbox),
+        _notification("Notification_Admin_EndUser_Assignment", pim.notificationMailbox),
+    ]
+
+
+def control_id(role: Role) -> str:
+    return f"PRIV-PIM-{role.short_id}"
+
+
+def build(cfg: BaselineConfig, scope: list[Role]) -> list[Control]:
+    approval_ids = {resolve(n).template_id for n in cfg.pim.approvalRoles}
+    out = []
+    for role in scope:
+        approval = role.template_id in approval_ids
+        out.append(
+            Control(
+                id=control_id(role),
+                kind="roleManagementPolicy",
+                title=f"PIM settings: {role.name}",
+                display_name=f"PIM policy for {role.name}",
+                step=2,
+                principle="Use least privilege access",
+                level="specialized",
+                rationale=(
+                    "Time-bound activation with MFA and justification, no permanent assignments, "
+                    + ("approval by a separate approver group, " if approval else "")
+                    + "and every assignment and activation reported to the security mailbox."
+                ),
+                source=SOURCE,
+                desired={
+                    "scopeId": "/",
+                    "scopeType": "DirectoryRole",
+                    "roleDefinitionId": role.template_id,
+                    "rules": rules_for(role, cfg),
+                },
+                meta={"roleName": role.name, "templateId": role.template_id, "approval": approval},
+            )
+        )
+    return out
+
+
+def eligibility_controls(cfg: BaselineConfig) -> list[Control]:
+    """Eligible, not standing, access: each mapped principal becomes eligible, time-bound."""
+    out = []
+    for principal, names in sorted(cfg.eligibility.items()):
+        for name in names:
+            role = resolve(name)
+            out.append(
+                Control(
+                    id=f"PRIV-ELIG-{principal.split('-')[0]}-{role.short_id}",
+                    kind="roleEligibility",
+                    title=f"Eligible assignment: {role.name}",
+                    display_name=f"{principal} eligible for {role.name}",
+                    step=2,
+                    principle="Use least privilege access",
+                    level="specialized",
+                    rationale="Admins hold eligible, time-bound assignments and activate through PIM instead of holding standing access.",
+                    source="ENTRA pim-deployment-plan.md; CISA SCuBA MS.AAD.7.4v1",
+                    desired={
+                        "action": "adminAssign",
+                        "principalId": principal,
+                        "roleDefinitionId": role.template_id,
+                        "directoryScopeId": "/",
+                        "justification": "Privileged baseline: eligible assignment managed by ztb",
+                        "scheduleInfo": {
+                            "expiration": {"type": "afterDuration", "duration": cfg.pim.eligibleAssignmentMaxDuration}
+                        },
+                    },
+                    meta={"roleName": role.name, "templateId": role.template_id, "principalId": principal},
+                )
+            )
+    return out

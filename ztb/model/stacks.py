@@ -1,0 +1,26 @@
+"""Protection levels and rollout phases, read from the YAML data in ``stacks/``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+
+@lru_cache(maxsize=None)
+def _load(name: str) -> dict[str, Any]:
+    return yaml.safe_load(resources.files("ztb.stacks").joinpath(name).read_text(encoding="utf-8"))
+
+
+def level(name: str) -> dict[str, Any]:
+    return _load("levels.yaml")["levels"][name]
+
+
+def phase(name: str) -> dict[str, Any]:
+    return _load("phases.yaml")["phases"][name]
+
+
+def rings() -> dict[str, Any]:
+    return _load("phases.yaml")["rings"]
