@@ -1,0 +1,196 @@
+"""What "equal" means for Graph objects: the one place drift, review and the providers' diff ask.
+
+False drift is the most common complaint about drift tools and perpetual diffs about CA and PIM
+providers, and nearly all of it is Graph's own noise: server-set fields, list order, ``null``
+versus ``[]`` versus absent, enum casing (``All`` vs ``all``), ISO durations spelled differently
+(``PT1H`` vs ``PT60M``), expanded references (an authentication strength comes back as a whole
+object), integers that arrive as floats through Pulumi. Each of those is decided here, once.
+
+Public API::
+
+    canonical(kind, obj)                -> comparable form of a Graph object
+    compare(kind, desired, actual)      -> [Change(path, desired, actual)]
+
+Paths are dotted Graph paths; lists of objects with an ``id`` are keyed by it
+(``rules[Expiration_EndUser_Assignment].maximumDuration``); other lists are compared as sets and
+reported whole. For kinds other than Conditional Access only what the desired state names is
+compared (Graph returns dozens of tenant defaults for a compliance policy or a group, and the
+baseline manages 10 of the 17 rules of a PIM policy); a CA policy is compared both ways, because a
+condition someone adds in the portal (a location, a device filter) changes who the policy covers.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+_DURATION_RE = re.compile(r"^-?P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$", re.I)
+_TIMEDELTA = TypeAdapter(timedelta)
+
+#: Fields Graph sets on its own, never part of a desired state.
+SERVER_SET = {
+    "id", "createdDateTime", "modifiedDateTime", "lastModifiedDateTime", "deletedDateTime", "templateId",
+    "version", "renewedDateTime", "securityIdentifier", "onPremisesSyncEnabled", "lastModifiedBy",
+    "partialEnablementStrategy", "isOrganizationDefault",
+}
+#: Properties the API accepts but never returns (write-only), so they cannot drift.
+WRITE_ONLY = {"deviceCompliancePolicy": {"scheduledActionsForRule"}, "group": {"members"}}
+#: Keys whose text is human prose: compared exactly, not case-folded.
+PROSE = {"displayName", "description", "justification"}
+#: Values Graph reports when a setting is off; equal to the setting being absent.
+DEFAULT_OFF = {"sessionControls.disableResilienceDefaults": False}
+#: Kinds whose objects are compared both ways (keys the desired state omits count when set).
+SYMMETRIC_KINDS = {"conditionalAccessPolicy"}
+#: Where an expanded reference is reduced to its id.
+REFERENCE_PATHS = {"grantControls.authenticationStrength"}
+
+
+@dataclass(frozen=True)
+class Change:
+    path: str
+    desired: Any
+    actual: Any
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "desired": self.desired, "actual": self.actual}
+
+
+def duration_seconds(value: str) -> float | None:
+    if not isinstance(value, str) or not _DURATION_RE.match(value):
+        return None
+    try:
+        return _TIMEDELTA.validate_python(value.upper()).total_seconds()
+    except ValidationError:
+        return None
+
+
+def _scalar(key: str, value: Any) -> Any:
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        if key in PROSE:
+            return value
+        seconds = duration_seconds(value)
+        if seconds is not None:
+            return f"duration:{int(seconds) if float(seconds).is_integer() else seconds}"
+        if key == "@odata.type":
+            return value.lstrip("#").lower()
+        return value.lower()
+    return value
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == [] or value == {} or value == ""
+
+
+def _sort_key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _canon(kind: str, value: Any, path: str, key: str) -> Any:
+    if path in REFERENCE_PATHS and isinstance(value, dict):
+        return {"id": _scalar("id", value.get("id"))} if value.get("id") else None
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if k.startswith("@odata.") and k != "@odata.type":
+                continue
+            if "@odata." in k:  # annotations such as authenticationStrength@odata.context
+                continue
+            if k == "@odata.type" and _drop_type(kind, path):
+                continue
+            if k in SERVER_SET and not _keeps_id(kind, path, k):
+                continue
+            if k in WRITE_ONLY.get(kind, ()) and not path:
+                continue
+            child = f"{path}.{k}" if path else k
+            c = _canon(kind, v, child, k)
+            if _empty(c) or DEFAULT_OFF.get(child, object()) == c:
+                continue
+            out[k] = c
+        return out or None
+    if isinstance(value, list):
+        pairs = [(v, _canon(kind, v, path, key)) for v in value]
+        pairs = [(v, c) for v, c in pairs if not _empty(c)]
+        items = [c for _, c in pairs]
+        if items and _keyed(value):
+            # Keyed by the id as Graph spells it, so paths read `rules[Expiration_EndUser_Assignment]`.
+            return {"[%s]" % v["id"]: c for v, c in pairs}
+        unique = {_sort_key(i): i for i in items}
+        return [unique[k] for k in sorted(unique)] or None
+    return _scalar(key, value)
+
+
+def _keyed(raw: list) -> bool:
+    return all(isinstance(v, dict) and v.get("id") for v in raw)
+
+
+def _keeps_id(kind: str, path: str, key: str) -> bool:
+    # Inside lists keyed by id (PIM rules), the id is the identity, not a server-set field.
+    return key == "id" and bool(path)
+
+
+def _drop_type(kind: str, path: str) -> bool:
+    # Graph's GET omits the type annotations of rule targets and approval settings that the
+    # documented PATCH bodies carry; whole rules keep theirs (it selects the rule's class).
+    if kind == "conditionalAccessPolicy":
+        return True
+    return kind == "roleManagementPolicy" and (".target" in path or ".setting" in path)
+
+
+def canonical(kind: str, obj: Any) -> Any:
+    """The comparable form of ``obj``: two objects are equal for the baseline iff these are equal."""
+    return _canon(kind, obj, "", "")
+
+
+def _walk(kind: str, d: Any, a: Any, path: str, symmetric: bool, out: list[tuple[str, Any, Any]]) -> None:
+    if isinstance(d, dict) and isinstance(a, dict):
+        keys = list(d)
+        if symmetric:
+            keys += [k for k in a if k not in d]
+        for k in keys:
+            child = (f"{path}{k}" if k.startswith("[") else f"{path}.{k}") if path else k
+            _walk(kind, d.get(k), a.get(k), child, symmetric and not k.startswith("["), out)
+        return
+    if d != a:
+        out.append((path, d, a))
+
+
+def compare(kind: str, desired: dict[str, Any], actual: dict[str, Any] | None) -> list[Change]:
+    """Field-level differences between a desired state and an actual (or new) object."""
+    cd = canonical(kind, desired) or {}
+    ca = canonical(kind, actual) if actual is not None else {}
+    ca = ca or {}
+    if kind == "roleManagementPolicy":
+        cd = {"rules": cd.get("rules") or {}}
+        rules = (ca.get("rules") or {}) if isinstance(ca.get("rules"), dict) else {}
+        ca = {"rules": {k: v for k, v in rules.items() if k in cd["rules"]}}
+    raw: list[tuple[str, Any, Any]] = []
+    _walk(kind, cd, ca, "", kind in SYMMETRIC_KINDS, raw)
+    return [Change(path, get_path(desired, path), get_path(actual, path)) for path, _, _ in raw]
+
+
+_SEGMENT = re.compile(r"([^.\[]+)|\[([^\]]+)\]")
+
+
+def get_path(obj: Any, path: str) -> Any:
+    """Raw value at a normalised path (``rules[X].setting.isApprovalRequired``), or None."""
+    cur = obj
+    for name, key in _SEGMENT.findall(path):
+        if cur is None:
+            return None
+        if name:
+            cur = cur.get(name) if isinstance(cur, dict) else None
+        else:
+            cur = next((v for v in cur if isinstance(v, dict) and str(v.get("id", "")).lower() == key.lower()), None) if isinstance(cur, list) else None
+    if path in REFERENCE_PATHS and isinstance(cur, dict):
+        return {"id": cur.get("id")}
+    return cur
