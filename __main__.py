@@ -1,0 +1,19 @@
+"""The Pulumi program: read the stack config once, build the baseline, compose the components."""
+
+import pulumi
+
+from components import stack_config
+from components.conditional_access import PrivilegedConditionalAccess
+from components.privileged_groups import PrivilegedGroups
+from ztb.model.baseline import build
+
+baseline = build(stack_config.load())
+for warning in baseline.warnings:
+    pulumi.log.warn(warning)
+
+groups = PrivilegedGroups("baseline-groups", baseline)
+conditional_access = PrivilegedConditionalAccess("baseline-ca", baseline, groups.ids)
+
+pulumi.export("groupIds", groups.ids)
+pulumi.export("conditionalAccessPolicyIds", conditional_access.policy_ids)
+pulumi.export("controls", [c.id for c in baseline.controls])

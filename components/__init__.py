@@ -1,0 +1,1 @@
+"""Pulumi components of the privileged-access baseline: one ComponentResource per concern."""

@@ -1,0 +1,91 @@
+"""The one Pulumi mocks fixture (mocks are process-global) and helpers to run the real program."""
+
+from __future__ import annotations
+
+import json
+import runpy
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_STACK = REPO / "Pulumi.dev.yaml"
+#: Microsoft's documented payloads live beside the repo (../shared/reference) in every checkout.
+REFERENCE = REPO.parent / "shared" / "reference"
+GRAPH_SAMPLES = REFERENCE / "graph-samples"
+
+GROUP_KEYS = ("emergencyAccessGroupId", "conditionalAccessExclusionGroupId", "privilegedGroupId")
+
+
+def object_id_for(name: str) -> str:
+    """Deterministic object IDs for resources the mocks 'create'."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"ztb-mock/{name}"))
+
+
+class BaselineMocks(pulumi.runtime.Mocks):
+    """Records every resource the program registers and answers the lookups it makes.
+
+    Lookups of existing groups succeed only for IDs in ``tenant_groups``, as they would against a
+    tenant: that is how a reference to a group that is not there must fail the plan.
+    """
+
+    def __init__(self) -> None:
+        self.resources: list[tuple[str, str, dict[str, Any]]] = []
+        self.tenant_groups: set[str] = set()
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        inputs = dict(args.inputs)
+        self.resources.append((args.typ, args.name, inputs))
+        outputs = dict(inputs)
+        if args.typ == "azuread:index/group:Group":
+            outputs["objectId"] = object_id_for(args.name)
+        return [f"{args.name}-id", outputs]
+
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        self.calls.append((args.token, dict(args.args)))
+        if args.token == "azuread:index/getGroup:getGroup":
+            oid = args.args.get("objectId")
+            if oid not in self.tenant_groups:
+                raise Exception(f"group with object ID {oid} was not found in the tenant")
+            return {"objectId": oid, "id": oid, "displayName": f"existing {oid}"}
+        return {}
+
+    def of_type(self, typ: str) -> list[tuple[str, dict[str, Any]]]:
+        return [(name, inputs) for t, name, inputs in self.resources if t == typ]
+
+
+@pytest.fixture
+def pulumi_mocks():
+    mocks = BaselineMocks()
+    pulumi.runtime.set_mocks(mocks, project="ztb", stack="dev", preview=False)
+    yield mocks
+    pulumi.runtime.set_all_config({})
+
+
+def stack_values(path: Path = SAMPLE_STACK) -> dict[str, Any]:
+    return yaml.safe_load(Path(path).read_text())["config"]
+
+
+def referenced_groups(values: dict[str, Any]) -> set[str]:
+    ids = {values.get(f"ztb:{k}") for k in GROUP_KEYS}
+    ids |= set((values.get("ztb:ringGroupIds") or {}).values())
+    ids.add((values.get("ztb:pim") or {}).get("approverGroupId"))
+    return {i for i in ids if i}
+
+
+def run_program(mocks: BaselineMocks, values: dict[str, Any] | None = None, tenant_groups: set[str] | None = None) -> None:
+    """Run the real ``__main__.py`` under the mocks with the given stack config values."""
+    values = stack_values() if values is None else values
+    mocks.tenant_groups = referenced_groups(values) if tenant_groups is None else tenant_groups
+    pulumi.runtime.set_all_config({k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items()})
+
+    @pulumi.runtime.test
+    def program():
+        runpy.run_path(str(REPO / "__main__.py"), run_name="__main__")
+
+    program()

@@ -1,0 +1,197 @@
+"""Graph's Conditional Access JSON <-> pulumi-azuread's ConditionalAccessPolicy inputs.
+
+The model speaks Graph (what drift reads back); pulumi-azuread renames fields
+(``includeRoles`` -> ``includedRoles``), flattens session controls and writes the authentication
+strength as a path. Both directions live here so that the component's inputs, `ztb plan`'s JSON
+and `ztb review`'s reading of a preview are one mapping, checked by a round-trip test.
+
+Wire form = the camelCase input names Pulumi shows in mocks and in ``pulumi preview --json``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+STRENGTH_PATH = "/policies/authenticationStrengthPolicies/"
+#: Grant controls pulumi-azuread 6.x accepts (its schema; no ``riskRemediation``).
+AZUREAD_BUILT_IN_CONTROLS = {
+    "block", "mfa", "approvedApplication", "compliantApplication", "compliantDevice",
+    "domainJoinedDevice", "passwordChange", "unknownFutureValue",
+}
+
+#: Graph sub-object -> {graph field: azuread field}
+USERS = {
+    "includeUsers": "includedUsers", "excludeUsers": "excludedUsers",
+    "includeGroups": "includedGroups", "excludeGroups": "excludedGroups",
+    "includeRoles": "includedRoles", "excludeRoles": "excludedRoles",
+}
+APPLICATIONS = {
+    "includeApplications": "includedApplications", "excludeApplications": "excludedApplications",
+    "includeUserActions": "includedUserActions",
+}
+PLATFORMS = {"includePlatforms": "includedPlatforms", "excludePlatforms": "excludedPlatforms"}
+LOCATIONS = {"includeLocations": "includedLocations", "excludeLocations": "excludedLocations"}
+PLAIN_CONDITIONS = ("clientAppTypes", "signInRiskLevels", "userRiskLevels", "servicePrincipalRiskLevels", "insiderRiskLevels")
+
+#: azuread wire path prefix -> Graph path prefix, for reading a preview's detailedDiff keys.
+PATHS = {
+    **{f"conditions.users.{a}": f"conditions.users.{g}" for g, a in USERS.items()},
+    **{f"conditions.applications.{a}": f"conditions.applications.{g}" for g, a in APPLICATIONS.items()},
+    **{f"conditions.platforms.{a}": f"conditions.platforms.{g}" for g, a in PLATFORMS.items()},
+    **{f"conditions.locations.{a}": f"conditions.locations.{g}" for g, a in LOCATIONS.items()},
+    "grantControls.authenticationStrengthPolicyId": "grantControls.authenticationStrength",
+    "sessionControls.signInFrequency": "sessionControls.signInFrequency.value",
+    "sessionControls.signInFrequencyPeriod": "sessionControls.signInFrequency.type",
+    "sessionControls.signInFrequencyInterval": "sessionControls.signInFrequency.frequencyInterval",
+    "sessionControls.signInFrequencyAuthenticationType": "sessionControls.signInFrequency.authenticationType",
+    "sessionControls.persistentBrowserMode": "sessionControls.persistentBrowser.mode",
+}
+
+
+class UnsupportedByAzureadError(ValueError):
+    """The desired state uses something pulumi-azuread cannot deploy."""
+
+
+def _rename(obj: dict | None, mapping: dict[str, str]) -> dict:
+    obj = obj or {}
+    return {mapping[k]: list(v) for k, v in obj.items() if k in mapping and v}
+
+
+def to_azuread(policy: dict[str, Any]) -> dict[str, Any]:
+    """Graph CA policy JSON -> pulumi-azuread inputs in wire (camelCase) form."""
+    cond = policy.get("conditions") or {}
+    conditions: dict[str, Any] = {
+        "users": _rename(cond.get("users"), USERS),
+        "applications": _rename(cond.get("applications"), APPLICATIONS),
+    }
+    for key in PLAIN_CONDITIONS:
+        if cond.get(key):
+            conditions[key] = list(cond[key])
+    if cond.get("platforms"):
+        conditions["platforms"] = _rename(cond["platforms"], PLATFORMS)
+    if cond.get("locations"):
+        conditions["locations"] = _rename(cond["locations"], LOCATIONS)
+    for unsupported in ("devices", "times", "clientApplications", "authenticationFlows"):
+        if cond.get(unsupported):
+            raise UnsupportedByAzureadError(f"{policy.get('displayName')}: condition '{unsupported}' is not mapped to pulumi-azuread")
+    out: dict[str, Any] = {"displayName": policy["displayName"], "state": policy["state"], "conditions": conditions}
+    grant = policy.get("grantControls")
+    if grant:
+        builtin = list(grant.get("builtInControls") or [])
+        bad = [c for c in builtin if c not in AZUREAD_BUILT_IN_CONTROLS]
+        if bad:
+            raise UnsupportedByAzureadError(
+                f"{policy.get('displayName')}: grant control(s) {', '.join(bad)} cannot be deployed through pulumi-azuread"
+            )
+        g: dict[str, Any] = {"operator": grant.get("operator", "OR")}
+        if builtin:
+            g["builtInControls"] = builtin
+        strength = (grant.get("authenticationStrength") or {}).get("id")
+        if strength:
+            g["authenticationStrengthPolicyId"] = STRENGTH_PATH + strength
+        out["grantControls"] = g
+    session = policy.get("sessionControls") or {}
+    s: dict[str, Any] = {}
+    freq = session.get("signInFrequency")
+    if freq and freq.get("isEnabled", True):
+        if freq.get("value") is not None:
+            s["signInFrequency"] = freq["value"]
+        if freq.get("type"):
+            s["signInFrequencyPeriod"] = freq["type"]
+        if freq.get("frequencyInterval"):
+            s["signInFrequencyInterval"] = freq["frequencyInterval"]
+        if freq.get("authenticationType"):
+            s["signInFrequencyAuthenticationType"] = freq["authenticationType"]
+    browser = session.get("persistentBrowser")
+    if browser and browser.get("isEnabled", True) and browser.get("mode"):
+        s["persistentBrowserMode"] = browser["mode"]
+    if session.get("disableResilienceDefaults"):
+        s["disableResilienceDefaults"] = True
+    if s:
+        out["sessionControls"] = s
+    return out
+
+
+def _unrename(obj: dict | None, mapping: dict[str, str]) -> dict:
+    obj = obj or {}
+    back = {a: g for g, a in mapping.items()}
+    return {back[k]: list(v or []) for k, v in obj.items() if k in back}
+
+
+def to_graph(args: dict[str, Any]) -> dict[str, Any]:
+    """pulumi-azuread inputs (wire form) -> Graph CA policy JSON (for review and round trips)."""
+    cond = args.get("conditions") or {}
+    conditions: dict[str, Any] = {
+        "users": _unrename(cond.get("users"), USERS),
+        "applications": _unrename(cond.get("applications"), APPLICATIONS),
+    }
+    for key in PLAIN_CONDITIONS:
+        if key in cond:
+            conditions[key] = cond[key]
+    if cond.get("platforms"):
+        conditions["platforms"] = _unrename(cond["platforms"], PLATFORMS)
+    if cond.get("locations"):
+        conditions["locations"] = _unrename(cond["locations"], LOCATIONS)
+    out: dict[str, Any] = {"displayName": args.get("displayName"), "state": args.get("state"), "conditions": conditions}
+    grant = args.get("grantControls")
+    if grant:
+        g: dict[str, Any] = {"operator": grant.get("operator"), "builtInControls": list(grant.get("builtInControls") or [])}
+        sid = grant.get("authenticationStrengthPolicyId")
+        if sid:
+            g["authenticationStrength"] = {"id": sid[len(STRENGTH_PATH):] if str(sid).startswith(STRENGTH_PATH) else sid}
+        out["grantControls"] = g
+    else:
+        out["grantControls"] = None
+    s = args.get("sessionControls") or {}
+    session: dict[str, Any] = {}
+    if any(k in s for k in ("signInFrequency", "signInFrequencyPeriod", "signInFrequencyInterval")):
+        session["signInFrequency"] = {
+            "value": s.get("signInFrequency"),
+            "type": s.get("signInFrequencyPeriod"),
+            "authenticationType": s.get("signInFrequencyAuthenticationType"),
+            "frequencyInterval": s.get("signInFrequencyInterval"),
+            "isEnabled": True,
+        }
+    if s.get("persistentBrowserMode"):
+        session["persistentBrowser"] = {"mode": s["persistentBrowserMode"], "isEnabled": True}
+    if s.get("disableResilienceDefaults"):
+        session["disableResilienceDefaults"] = True
+    out["sessionControls"] = session or None
+    return out
+
+
+def graph_path(wire_path: str) -> str:
+    """Translate a preview diff key (``conditions.users.excludedGroups[1]``) to a Graph path."""
+    base = re.sub(r"\[\d+\]$", "", wire_path)
+    for prefix in sorted(PATHS, key=len, reverse=True):
+        if base == prefix or base.startswith(prefix + "."):
+            return PATHS[prefix] + base[len(prefix):]
+    return base
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def to_args(wire: dict[str, Any]) -> dict[str, Any]:
+    """Wire-form inputs -> keyword arguments for ``pulumi_azuread.ConditionalAccessPolicy``."""
+    import pulumi_azuread as azuread  # deferred: the offline CLI never needs the provider SDK
+
+    cond = wire["conditions"]
+    conditions = azuread.ConditionalAccessPolicyConditionsArgs(
+        client_app_types=cond.get("clientAppTypes", ["all"]),
+        users=azuread.ConditionalAccessPolicyConditionsUsersArgs(**{_snake(k): v for k, v in cond["users"].items()}),
+        applications=azuread.ConditionalAccessPolicyConditionsApplicationsArgs(**{_snake(k): v for k, v in cond["applications"].items()}),
+        platforms=azuread.ConditionalAccessPolicyConditionsPlatformsArgs(**{_snake(k): v for k, v in cond["platforms"].items()}) if cond.get("platforms") else None,
+        locations=azuread.ConditionalAccessPolicyConditionsLocationsArgs(**{_snake(k): v for k, v in cond["locations"].items()}) if cond.get("locations") else None,
+        sign_in_risk_levels=cond.get("signInRiskLevels"),
+        user_risk_levels=cond.get("userRiskLevels"),
+        service_principal_risk_levels=cond.get("servicePrincipalRiskLevels"),
+    )
+    kwargs: dict[str, Any] = {"display_name": wire["displayName"], "state": wire["state"], "conditions": conditions}
+    if wire.get("grantControls"):
+        kwargs["grant_controls"] = azuread.ConditionalAccessPolicyGrantControlsArgs(**{_snake(k): v for k, v in wire["grantControls"].items()})
+    if wire.get("sessionControls"):
+        kwargs["session_controls"] = azuread.ConditionalAccessPolicySessionControlsArgs(**{_snake(k): v for k, v in wire["sessionControls"].items()})
+    return kwargs
