@@ -1,0 +1,184 @@
+"""The baseline model read like the guidance: what every privileged control must hold."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+import yaml
+
+from ztb import roles as rc
+from ztb.config import validate
+from ztb.model import stacks
+from ztb.model.baseline import build
+from ztb.model.controls import Control, UnresolvedReferenceError, resolve_refs
+
+from .conftest import SAMPLE_STACK
+
+RAW = {k.split(":", 1)[1]: v for k, v in yaml.safe_load(SAMPLE_STACK.read_text())["config"].items() if k.startswith("ztb:")}
+SAMPLE = build(validate(RAW))
+MAILBOX = RAW["pim"]["notificationMailbox"]
+
+
+def values(**changes: Any) -> dict[str, Any]:
+    out = copy.deepcopy(RAW)
+    out.update(changes)
+    return out
+
+
+def ca_policies(b=SAMPLE) -> list[Control]:
+    return b.of_kind("conditionalAccessPolicy")
+
+
+def test_control_ids_are_unique_and_stable_in_form():
+    ids = [c.id for c in SAMPLE.controls]
+    assert len(ids) == len(set(ids))
+    assert all(i.startswith("PRIV-") for i in ids)
+
+
+def test_every_policy_excludes_emergency_access_group_and_accounts():
+    for c in ca_policies():
+        users = c.desired["conditions"]["users"]
+        assert "${group:emergencyAccess}" in users["excludeGroups"], c.id
+        assert set(RAW["emergencyAccessUserIds"]) <= set(users["excludeUsers"]), c.id
+        assert RAW["conditionalAccessExclusionGroupId"] in users["excludeGroups"], c.id
+
+
+def test_an_existing_emergency_group_is_excluded_by_its_object_id():
+    b = build(validate({**{k: v for k, v in RAW.items() if k != "emergencyAccessUserIds"}, "emergencyAccessGroupId": "e0e0e0e0-0000-4000-8000-000000000099"}))
+    for c in ca_policies(b):
+        assert "e0e0e0e0-0000-4000-8000-000000000099" in c.desired["conditions"]["users"]["excludeGroups"]
+
+
+def test_full_phase_targets_privileged_group_and_every_role_in_scope():
+    for c in ca_policies():
+        users = c.desired["conditions"]["users"]
+        assert "${group:privilegedUsers}" in users["includeGroups"]
+        assert set(users["includeRoles"]) == {r.template_id for r in rc.default_scope()}
+        assert users["excludeRoles"] == []
+
+
+@pytest.mark.parametrize("phase", ["evaluate", "pilot", "full"])
+def test_each_phase_includes_exactly_the_rings_it_has_reached(phase):
+    b = build(validate(values(phase=phase)))
+    wanted = {"${group:ring%s}" % r.capitalize() for r in stacks.phase(phase)["rings"]}
+    for c in ca_policies(b):
+        groups = set(c.desired["conditions"]["users"]["includeGroups"])
+        assert wanted <= groups
+        assert ("${group:privilegedUsers}" in groups) == (phase == "full")
+
+
+def test_report_only_switch_and_per_control_report_only():
+    assert {c.desired["state"] for c in ca_policies(build(validate(values(reportOnly=True))))} == {"enabledForReportingButNotEnforced"}
+    b = build(validate(values(reportOnlyControls=["PRIV-CA-07"])))
+    states = {c.id: c.desired["state"] for c in ca_policies(b)}
+    assert states.pop("PRIV-CA-07") == "enabledForReportingButNotEnforced"
+    assert set(states.values()) == {"enabled"}
+
+
+def test_specialized_requires_phishing_resistant_strength_and_enterprise_plain_mfa():
+    spec = SAMPLE.by_id()["PRIV-CA-01"].desired["grantControls"]
+    assert spec["authenticationStrength"]["id"] == "00000000-0000-0000-0000-000000000004"
+    ent = build(validate(values(level="enterprise"))).by_id()["PRIV-CA-01"].desired["grantControls"]
+    assert ent["builtInControls"] == ["mfa"] and "authenticationStrength" not in ent
+
+
+def test_the_policy_set_covers_every_control_the_guidance_names():
+    by_id = SAMPLE.by_id()
+    assert by_id["PRIV-CA-02"].desired["conditions"]["clientAppTypes"] == ["exchangeActiveSync", "other"]
+    assert by_id["PRIV-CA-02"].desired["grantControls"]["builtInControls"] == ["block"]
+    assert by_id["PRIV-CA-03"].desired["grantControls"]["builtInControls"] == ["compliantDevice"]
+    assert by_id["PRIV-CA-04"].desired["conditions"]["userRiskLevels"] == ["high"]
+    assert by_id["PRIV-CA-04"].desired["grantControls"]["operator"] == "AND"
+    assert by_id["PRIV-CA-05"].desired["conditions"]["signInRiskLevels"] == ["low", "medium", "high"]
+    session = by_id["PRIV-CA-06"].desired["sessionControls"]
+    assert session["persistentBrowser"] == {"mode": "never", "isEnabled": True}
+    assert session["signInFrequency"]["value"] == RAW["signInFrequencyHours"]
+    assert by_id["PRIV-CA-07"].desired["conditions"]["platforms"]["includePlatforms"] == ["all"]
+    assert by_id["PRIV-CA-08"].desired["conditions"]["applications"]["includeApplications"] == [a["appId"] for a in RAW["securityApps"]]
+    assert {c.desired["conditions"]["applications"]["includeApplications"] == ["All"] for c in ca_policies() if c.id != "PRIV-CA-08"} == {True}
+
+
+def test_every_guidance_step_is_accounted_for_including_manual_ones():
+    assert {c.step for c in SAMPLE.controls} == {1, 2, 3, 4, 5}
+    manual = SAMPLE.of_kind("manualCheck")
+    assert {"PRIV-MAN-01", "PRIV-MAN-02"} <= {c.id for c in manual}
+    assert all(c.instructions for c in manual)
+
+
+def test_default_scope_is_the_union_of_the_four_authorities():
+    scope = rc.default_scope()
+    assert len(scope) == 32
+    for flag in ("privileged", "msAdmin14", "cisaHigh", "secops"):
+        assert {r.template_id for r in rc.catalogue() if r.flags[flag]} <= {r.template_id for r in scope}
+
+
+def test_every_role_in_scope_gets_pim_settings_with_the_three_admin_notifications():
+    pim = {c.desired["roleDefinitionId"]: c for c in SAMPLE.of_kind("roleManagementPolicy")}
+    assert set(pim) == {r.template_id for r in rc.default_scope()}
+    for c in pim.values():
+        rules = {r["id"]: r for r in c.desired["rules"]}
+        for rule_id in ("Notification_Admin_Admin_Eligibility", "Notification_Admin_Admin_Assignment", "Notification_Admin_EndUser_Assignment"):
+            assert rules[rule_id]["notificationRecipients"] == [MAILBOX], (c.id, rule_id)
+        assert rules["Expiration_Admin_Eligibility"]["isExpirationRequired"] is True
+        assert rules["Expiration_Admin_Assignment"]["isExpirationRequired"] is True
+        assert "MultiFactorAuthentication" in rules["Enablement_EndUser_Assignment"]["enabledRules"]
+
+
+def test_global_and_privileged_role_administrator_activation_needs_approval_by_the_approver_group():
+    pim = {c.desired["roleDefinitionId"]: c for c in SAMPLE.of_kind("roleManagementPolicy")}
+    for tid, c in pim.items():
+        approval = next(r for r in c.desired["rules"] if r["id"] == "Approval_EndUser_Assignment")["setting"]
+        expected = tid in (rc.GLOBAL_ADMINISTRATOR, rc.PRIVILEGED_ROLE_ADMINISTRATOR)
+        assert approval["isApprovalRequired"] is expected, c.id
+        if expected:
+            assert approval["approvalStages"][0]["primaryApprovers"] == [
+                {"@odata.type": "#microsoft.graph.groupMembers", "groupId": RAW["pim"]["approverGroupId"]}
+            ]
+
+
+def test_authentication_context_replaces_plain_mfa_on_activation():
+    b = build(validate(values(pim={**RAW["pim"], "authenticationContext": "c1"})))
+    rules = {r["id"]: r for r in b.of_kind("roleManagementPolicy")[0].desired["rules"]}
+    assert rules["AuthenticationContext_EndUser_Assignment"]["isEnabled"] is True
+    assert rules["AuthenticationContext_EndUser_Assignment"]["claimValue"] == "c1"
+    assert "MultiFactorAuthentication" not in rules["Enablement_EndUser_Assignment"]["enabledRules"]
+
+
+def test_removing_hybrid_identity_administrator_warns_and_still_plans():
+    b = build(validate(values(roles={"add": [], "remove": ["Hybrid Identity Administrator"]})))
+    assert len(b.scope) == 31
+    assert any("Hybrid Identity Administrator" in w and "CISA" in w and "Microsoft" in w for w in b.warnings)
+
+
+def test_adding_a_role_by_template_id_extends_scope():
+    b = build(validate(values(roles={"add": ["d29b2b05-8046-44ba-8758-1e26182fcf32"], "remove": []})))
+    assert "d29b2b05-8046-44ba-8758-1e26182fcf32" in {r.template_id for r in b.scope}
+    assert "PRIV-PIM-d29b2b05" in b.by_id()
+
+
+def test_compliance_policy_holds_the_specialized_settings_and_one_block_action():
+    d = SAMPLE.by_id()["PRIV-DEV-01"].desired
+    for key in ("bitLockerEnabled", "secureBootEnabled", "codeIntegrityEnabled", "tpmRequired", "activeFirewallRequired",
+                "antivirusRequired", "antiSpywareRequired", "defenderEnabled", "rtpEnabled", "deviceThreatProtectionEnabled"):
+        assert d[key] is True, key
+    assert d["deviceThreatProtectionRequiredSecurityLevel"] == RAW["deviceCompliance"]["deviceThreatLevel"]
+    blocks = [a for rule in d["scheduledActionsForRule"] for a in rule["scheduledActionConfigurations"] if a["actionType"] == "block"]
+    assert len(blocks) == 1
+    assert d["assignments"] == [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": "${group:privilegedUsers}"}}]
+
+
+def test_eligible_assignments_are_time_bound():
+    elig = SAMPLE.of_kind("roleEligibility")
+    assert len(elig) == sum(len(v) for v in RAW["eligibility"].values())
+    for c in elig:
+        assert c.desired["scheduleInfo"]["expiration"] == {"type": "afterDuration", "duration": RAW["pim"]["eligibleAssignmentMaxDuration"]}
+
+
+def test_an_unresolved_group_reference_raises_instead_of_emptying_a_list():
+    policy = SAMPLE.by_id()["PRIV-CA-01"].desired
+    with pytest.raises(UnresolvedReferenceError, match="does not resolve"):
+        resolve_refs(policy, {"privilegedUsers": "x"})
+    with pytest.raises(UnresolvedReferenceError):
+        resolve_refs(policy, {"privilegedUsers": "x", "emergencyAccess": ""})

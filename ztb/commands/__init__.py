@@ -1,0 +1,1 @@
+"""One module per `ztb` command; each exposes a click ``command``."""
