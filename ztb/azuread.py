@@ -170,6 +170,25 @@ def graph_path(wire_path: str) -> str:
     return base
 
 
+#: pulumi-azuread Group input -> Graph group property, where the names differ. Members are object
+#: IDs on the azuread side; Graph's ``members@odata.bind`` form is not needed to compare them.
+GROUP_FIELDS = {"assignableToRole": "isAssignableToRole"}
+#: Group inputs that steer the provider and have no Graph property.
+GROUP_PROVIDER_ONLY = {"preventDuplicateNames"}
+
+
+def group_to_graph(args: dict[str, Any]) -> dict[str, Any]:
+    """pulumi-azuread Group inputs (wire form) -> Graph group JSON (for review)."""
+    return {GROUP_FIELDS.get(k, k): v for k, v in args.items() if k not in GROUP_PROVIDER_ONLY and not k.startswith("__")}
+
+
+def group_graph_path(wire_path: str) -> str:
+    """A Group preview diff key (``members[2]``, ``assignableToRole``) as a Graph path."""
+    base = re.sub(r"\[\d+\]$", "", wire_path)
+    head, dot, rest = base.partition(".")
+    return GROUP_FIELDS.get(head, head) + dot + rest
+
+
 def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 

@@ -9,6 +9,9 @@ Public API::
 
     classify(kind, path, baseline_value, new_value, ctx) -> Verdict
     classify_operation(op, kind) -> Verdict
+    classify_unmanaged(policy, ctx) -> Verdict
+    unverifiable(path, why) -> Verdict
+    field_words(path) -> str
     worst(impacts) -> impact
 """
 
@@ -48,6 +51,12 @@ class Context:
     """What a verdict needs beyond the values: the break-glass objects a removal would expose."""
 
     emergency_ids: frozenset[str] = field(default_factory=frozenset)
+    #: The break-glass objects are not all known (review of a preview without them): any removed
+    #: exclusion might be theirs, so it weakens.
+    emergency_unknown: bool = False
+    #: The object is an exclusion group (the emergency-access group): members added leave more
+    #: accounts outside every privileged policy, the opposite of an included group.
+    exclusion_group: bool = False
 
     @classmethod
     def of(cls, ids: Iterable[str]) -> "Context":
@@ -100,6 +109,11 @@ def _fmt(added: list, removed: list) -> str:
     return ", ".join(parts)
 
 
+def _exposed(removed: list[Any], ctx: Context) -> list[Any]:
+    """The removed items that are break-glass objects."""
+    return [r for r in removed if _item_key(r).split(":")[-1] in ctx.emergency_ids or _low(r) in ctx.emergency_ids]
+
+
 def _list_verdict(name: str, old: Any, new: Any, include_like: bool, ctx: Context) -> Verdict:
     added, removed = set_delta(old, new)
     detail = _fmt(added, removed)
@@ -112,17 +126,32 @@ def _list_verdict(name: str, old: Any, new: Any, include_like: bool, ctx: Contex
         if added:
             return Verdict(WEAKENS, f"{name}: {detail} (more left outside the policy)")
         if removed:
-            exposed = [r for r in removed if _item_key(r).split(":")[-1] in ctx.emergency_ids or _low(r) in ctx.emergency_ids]
-            if exposed:
+            if _exposed(removed, ctx):
                 return Verdict(WEAKENS, f"{name}: {detail}: the emergency-access exclusion is gone, a misconfiguration can now lock the tenant out")
+            if ctx.emergency_unknown:
+                return Verdict(WEAKENS, f"{name}: {detail}: the emergency-access object IDs are unknown here, so this may be the break-glass exclusion (treated as weakening)")
             return Verdict(STRENGTHENS, f"{name}: {detail} (fewer exceptions)")
     return Verdict(NEUTRAL, f"{name}: reordered")
 
 
-def _words(path: str) -> str:
+#: Graph field names as a reviewer says them, where splitting the camelCase reads badly.
+FIELD_WORDS = {
+    "includeUsers": "included users", "excludeUsers": "excluded users",
+    "includeGroups": "included groups", "excludeGroups": "excluded groups",
+    "includeRoles": "included roles", "excludeRoles": "excluded roles",
+    "includeApplications": "included applications", "excludeApplications": "excluded applications",
+    "includeUserActions": "included user actions", "includePlatforms": "included platforms",
+    "excludePlatforms": "excluded platforms", "includeLocations": "included locations",
+    "excludeLocations": "excluded locations", "signInRiskLevels": "sign-in risk levels",
+}
+
+
+def field_words(path: str) -> str:
+    """A Graph path's last field in words (``conditions.users.excludeGroups`` -> ``excluded groups``)."""
     last = path.rsplit(".", 1)[-1]
     last = re.sub(r"\[.*?\]", "", last)
-    return re.sub(r"(?<!^)(?=[A-Z])", " ", last).lower()
+    return FIELD_WORDS.get(last) or re.sub(r"(?<!^)(?=[A-Z])", " ", last).lower()
+
 
 
 def _rank_verdict(name: str, old: Any, new: Any, rank: dict[str, int], higher_is_stronger: bool = True, words: dict | None = None) -> Verdict:
@@ -163,7 +192,7 @@ def _version(v: Any) -> tuple[int, ...]:
 
 
 def _unclassified(path: str, old: Any, new: Any) -> Verdict:
-    return Verdict(WEAKENS, f"{_words(path)}: {old!r} → {new!r} (not classified: treated as weakening until a reviewer confirms)")
+    return Verdict(WEAKENS, f"{field_words(path)}: {old!r} → {new!r} (not classified: treated as weakening until a reviewer confirms)")
 
 
 def classify(kind: str, path: str, old: Any, new: Any, ctx: Context | None = None) -> Verdict:
@@ -171,7 +200,7 @@ def classify(kind: str, path: str, old: Any, new: Any, ctx: Context | None = Non
     ctx = ctx or Context()
     last = re.sub(r"\[.*?\]$", "", path.rsplit(".", 1)[-1])
     if last in NEUTRAL_FIELDS:
-        return Verdict(NEUTRAL, f"{_words(last)} renamed")
+        return Verdict(NEUTRAL, f"{field_words(last)} renamed")
     handler = {
         "conditionalAccessPolicy": _ca,
         "roleManagementPolicy": _pim,
@@ -234,7 +263,7 @@ def _ca(path: str, last: str, old: Any, new: Any, ctx: Context) -> Verdict | Non
             return Verdict(WEAKENS if not new else STRENGTHENS, "persistent browser control " + ("removed" if not new else "added"))
         return None
     if path.startswith("conditions."):
-        words = _words(path)
+        words = field_words(path)
         if last.startswith("include") or last in ("clientAppTypes", "signInRiskLevels", "userRiskLevels", "servicePrincipalRiskLevels", "insiderRiskLevels"):
             return _list_verdict(words, old, new, True, ctx)
         if last.startswith("exclude"):
@@ -262,7 +291,7 @@ def _pim(path: str, last: str, old: Any, new: Any, ctx: Context) -> Verdict | No
     if last == "enabledRules":
         return _list_verdict(f"{where}: required on activation" if "EndUser" in rule else f"{where}: required", old, new, True, ctx)
     if last in ("isApprovalRequired", "isApprovalRequiredForExtension", "isRequestorJustificationRequired", "isApproverJustificationRequired"):
-        return _bool_verdict(_words(last), old, new)
+        return _bool_verdict(field_words(last), old, new)
     if last in ("primaryApprovers", "escalationApprovers"):
         added, removed = set_delta(old, new)
         if removed:
@@ -298,18 +327,27 @@ def _compliance(path: str, last: str, old: Any, new: Any, ctx: Context) -> Verdi
     if last == "deviceThreatProtectionRequiredSecurityLevel":
         return _rank_verdict("Defender for Endpoint risk allowed", old, new, THREAT_RANK, higher_is_stronger=False)
     if isinstance(old, bool) or isinstance(new, bool):
-        return _bool_verdict(_words(last), old, new)
+        return _bool_verdict(field_words(last), old, new)
     return None
 
 
 def _group(path: str, last: str, old: Any, new: Any, ctx: Context) -> Verdict | None:
+    if last == "members" and ctx.exclusion_group:
+        added, removed = set_delta(old, new)
+        if added:
+            return Verdict(WEAKENS, f"members: {_fmt(added, removed)}: more accounts are excluded from every privileged policy")
+        if _exposed(removed, ctx):
+            return Verdict(WEAKENS, f"members: {_fmt(added, removed)}: a break-glass account leaves the emergency-access group")
+        if removed and ctx.emergency_unknown:
+            return Verdict(WEAKENS, f"members: {_fmt(added, removed)}: the break-glass accounts are unknown here, so this may be one (treated as weakening)")
+        return Verdict(STRENGTHENS, f"members: {_fmt(added, removed)} (fewer accounts excluded)")
     if last == "members":
         added, removed = set_delta(old, new)
         if removed:
             return Verdict(WEAKENS, f"members: {_fmt(added, removed)}")
         return Verdict(STRENGTHENS, f"members: {_fmt(added, removed)}")
     if last in ("isAssignableToRole", "securityEnabled"):
-        return _bool_verdict(_words(last), old, new)
+        return _bool_verdict(field_words(last), old, new)
     return None
 
 
@@ -319,6 +357,14 @@ def _eligibility(path: str, last: str, old: Any, new: Any, ctx: Context) -> Verd
     return None
 
 
+def unverifiable(path: str, why: str) -> Verdict:
+    """A change whose value cannot be seen (a secret, or known only after apply): like anything
+    unclassified, it weakens until a person who can see it confirms otherwise."""
+    rule = re.match(r"^rules\[([^\]]+)\]\.", path)
+    where = f"{rule.group(1).replace('_', ' ').lower()}: " if rule else ""
+    return Verdict(WEAKENS, f"{where}{field_words(path)}: {why} (treated as weakening until a reviewer confirms)")
+
+
 def classify_operation(op: str, kind: str | None) -> Verdict:
     """Whole-resource operations. Deleting or replacing a baseline control is the most serious."""
     what = {"conditionalAccessPolicy": "Conditional Access policy", "roleManagementPolicy": "PIM settings",
@@ -326,11 +372,39 @@ def classify_operation(op: str, kind: str | None) -> Verdict:
     if op in ("delete", "delete-replaced", "discard"):
         if kind == "roleEligibility":
             return Verdict(NEUTRAL, f"{what} removed (less standing privilege)")
+        if kind == "roleManagementPolicy":
+            # Graph cannot delete a PIM policy: the provider leaves the settings as they are, but
+            # nothing converges them or guards them against changes any more.
+            return Verdict(WEAKENS, f"{what} no longer managed: the role's settings stay as they are, unguarded")
         return Verdict(WEAKENS, f"{what} deleted: its protection is gone")
     if op in ("replace", "create-replacement"):
         return Verdict(WEAKENS, f"{what} replaced: deleted and recreated, unprotected in between and with a new object ID")
+    if op == "uncovered":
+        return Verdict(WEAKENS, "privileged built-in role outside the baseline scope: its holders get no privileged "
+                       "Conditional Access policies and no PIM settings from this baseline")
     if op in ("create", "import"):
         if kind == "roleEligibility":
             return Verdict(NEUTRAL, f"{what} granted: review who becomes eligible")
         return Verdict(STRENGTHENS, f"{what} added")
     return Verdict(NEUTRAL, op)
+
+
+def classify_unmanaged(policy: dict[str, Any], ctx: Context | None = None) -> Verdict:
+    """A Conditional Access policy outside the baseline that reaches privileged users.
+
+    Conditional Access requires every policy that applies, so an extra policy's grant controls
+    only add requirements; what it can break is the emergency-access exclusion (a policy that
+    does not exclude the break-glass accounts can lock the tenant out) and session controls,
+    which can conflict with the baseline's sign-in frequency and persistent-browser settings.
+    """
+    ctx = ctx or Context()
+    users = (policy.get("conditions") or {}).get("users") or {}
+    excluded = {str(i).lower() for i in (users.get("excludeGroups") or []) + (users.get("excludeUsers") or [])}
+    if not ctx.emergency_ids or not ctx.emergency_ids <= excluded:
+        return Verdict(WEAKENS, "policy outside the baseline that does not exclude the emergency-access accounts: "
+                       "a misconfiguration can lock the tenant out")
+    if policy.get("sessionControls"):
+        return Verdict(WEAKENS, "policy outside the baseline with session controls that may conflict with the "
+                       "baseline's (not classified: treated as weakening until a reviewer confirms)")
+    return Verdict(NEUTRAL, "policy outside the baseline: its grant controls add requirements (every applicable "
+                   "policy must be satisfied); adopt it into the baseline or remove it")

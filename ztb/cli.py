@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from . import __version__
-from .commands import plan, roles
+from .commands import plan, review, roles
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -20,6 +20,7 @@ def cli() -> None:
 
 cli.add_command(plan.command, "plan")
 cli.add_command(roles.command, "roles")
+cli.add_command(review.command, "review")
 
 
 def main() -> None:

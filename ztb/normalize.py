@@ -44,7 +44,17 @@ WRITE_ONLY = {"deviceCompliancePolicy": {"scheduledActionsForRule"}, "group": {"
 #: Keys whose text is human prose: compared exactly, not case-folded.
 PROSE = {"displayName", "description", "justification"}
 #: Values Graph reports when a setting is off; equal to the setting being absent.
-DEFAULT_OFF = {"sessionControls.disableResilienceDefaults": False}
+DEFAULT_OFF = {
+    "sessionControls.disableResilienceDefaults": False,
+    # A policy created without clientAppTypes comes back with ["all"] (documented POST ex4).
+    "conditions.clientAppTypes": ["all"],
+    # Intune reports "no assignment filter" as filter type none.
+    "assignments.target.deviceAndAppManagementAssignmentFilterType": "none",
+}
+#: Fields Graph sets on the items of a list: an Intune assignment's id is `<policyId>_<groupId>`,
+#: its type is always deviceCompliancePolicyAssignment and source/sourceId say how it was made;
+#: the target is the part a baseline manages.
+ITEM_SERVER_SET = {("deviceCompliancePolicy", "assignments"): {"id", "@odata.type", "source", "sourceId"}}
 #: Kinds whose objects are compared both ways (keys the desired state omits count when set).
 SYMMETRIC_KINDS = {"conditionalAccessPolicy"}
 #: Where an expanded reference is reduced to its id.
@@ -103,11 +113,13 @@ def _canon(kind: str, value: Any, path: str, key: str) -> Any:
         for k, v in value.items():
             if k.startswith("@odata.") and k != "@odata.type":
                 continue
-            if "@odata." in k:  # annotations such as authenticationStrength@odata.context
+            if "@odata." in k and k != "@odata.type":  # annotations such as authenticationStrength@odata.context
                 continue
             if k == "@odata.type" and _drop_type(kind, path):
                 continue
             if k in SERVER_SET and not _keeps_id(kind, path, k):
+                continue
+            if k in ITEM_SERVER_SET.get((kind, path), ()):
                 continue
             if k in WRITE_ONLY.get(kind, ()) and not path:
                 continue
@@ -121,7 +133,7 @@ def _canon(kind: str, value: Any, path: str, key: str) -> Any:
         pairs = [(v, _canon(kind, v, path, key)) for v in value]
         pairs = [(v, c) for v, c in pairs if not _empty(c)]
         items = [c for _, c in pairs]
-        if items and _keyed(value):
+        if items and _keyed(value) and "id" not in ITEM_SERVER_SET.get((kind, path), ()):
             # Keyed by the id as Graph spells it, so paths read `rules[Expiration_EndUser_Assignment]`.
             return {"[%s]" % v["id"]: c for v, c in pairs}
         unique = {_sort_key(i): i for i in items}
@@ -164,8 +176,12 @@ def _walk(kind: str, d: Any, a: Any, path: str, symmetric: bool, out: list[tuple
         out.append((path, d, a))
 
 
-def compare(kind: str, desired: dict[str, Any], actual: dict[str, Any] | None) -> list[Change]:
-    """Field-level differences between a desired state and an actual (or new) object."""
+def compare(kind: str, desired: dict[str, Any], actual: dict[str, Any] | None, *, include_write_only: bool = False) -> list[Change]:
+    """Field-level differences between a desired state and an actual (or new) object.
+
+    ``include_write_only`` also compares the properties Graph never returns (a group's members):
+    right when both sides are what was sent, as the old and new inputs of a preview are.
+    """
     cd = canonical(kind, desired) or {}
     ca = canonical(kind, actual) if actual is not None else {}
     ca = ca or {}
@@ -175,6 +191,10 @@ def compare(kind: str, desired: dict[str, Any], actual: dict[str, Any] | None) -
         ca = {"rules": {k: v for k, v in rules.items() if k in cd["rules"]}}
     raw: list[tuple[str, Any, Any]] = []
     _walk(kind, cd, ca, "", kind in SYMMETRIC_KINDS, raw)
+    if include_write_only:
+        for k in sorted(WRITE_ONLY.get(kind, ())):
+            if _canon(kind, (desired or {}).get(k), k, k) != _canon(kind, (actual or {}).get(k), k, k):
+                raw.append((k, None, None))
     return [Change(path, get_path(desired, path), get_path(actual, path)) for path, _, _ in raw]
 
 

@@ -1,0 +1,293 @@
+"""The rules of the ztb policy pack, as plain functions over what Pulumi hands a policy.
+
+A policy pack runs beside `pulumi preview` and `pulumi up` and sees the inputs each resource
+would be created with, so it stops a plan that would lock the tenant out before any request
+reaches Graph, whoever wrote the program. The pack depends on pulumi-policy only (it is
+published and run on its own), so it reads pulumi-azuread's input names and the dynamic
+providers' Graph JSON directly instead of importing ztb.
+
+Each rule is ``rule(args, report_violation)``: ``args`` exposes ``resource_type``, ``props``,
+``name``, ``urn`` and ``get_config()`` (pulumi-policy's ``ResourceValidationArgs``), or
+``resources`` and ``get_config()`` for the stack rule. During a preview ``props`` raises
+``UnknownValueError`` on a value known only after apply; pulumi-policy then reports that the
+rule could not run yet, and ``pulumi up`` runs it again on the resolved values.
+
+Enforcement: *mandatory* rules guard against lockout and against the baseline silently not
+applying; *advisory* rules flag what a reviewer should look at. Each level can be changed per
+rule in the pack's config (``{"<rule>": {"enforcementLevel": "advisory"}}``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Callable, Optional
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ResourceValidationPolicy,
+    StackValidationPolicy,
+)
+
+CA_TYPE = "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy"
+GROUP_TYPE = "azuread:index/group:Group"
+DYNAMIC_TYPE = "pulumi-python:dynamic:Resource"
+GROUP_PIM_TYPE = "azuread:index/groupRoleManagementPolicy:GroupRoleManagementPolicy"
+#: Child names end in the lowercased control ID (components/*.py): these are permanent.
+PRIVILEGED_CA_NAME = re.compile(r"(?:^|-)priv-ca-\d+$")
+EMERGENCY_GROUP_NAME = re.compile(r"(?:^|-)priv-grp-02$")
+REPORT_ONLY = "enabledforreportingbutnotenforced"
+GUID = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+#: ISO 8601 durations as PIM writes them (P365D, PT8H, PT30M, P1DT12H).
+DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$", re.IGNORECASE)
+DEFAULT_MAX_ACTIVATION = "PT2H"
+
+Report = Callable[..., None]
+
+
+def duration_seconds(value: Any) -> Optional[int]:
+    """Seconds of a PIM duration, or None when it is not one this pack can read (then it fails)."""
+    if not isinstance(value, str) or value.upper() in ("P", "PT"):
+        return None
+    m = DURATION.match(value)
+    if not m:
+        return None
+    d, h, mi, s = (int(x) if x else 0 for x in m.groups())
+    return ((d * 24 + h) * 60 + mi) * 60 + s
+
+
+# -- reading props -------------------------------------------------------------------------------
+
+def _get(obj: Any, *path: str) -> Any:
+    for key in path:
+        if not isinstance(obj, Mapping):
+            return None
+        obj = obj.get(key)
+    return obj
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        return []
+    return [v.lower() for v in value if isinstance(v, str)]
+
+
+def excluded(props: Mapping) -> set[str]:
+    users = _get(props, "conditions", "users")
+    return set(_strings(_get(users, "excludedGroups"))) | set(_strings(_get(users, "excludedUsers")))
+
+
+def _label(args: Any) -> str:
+    name = _get(args.props, "displayName")
+    return f"'{name}'" if isinstance(name, str) else f"'{args.name}'"
+
+
+def emergency_ids(config: Mapping) -> set[str]:
+    return set(_strings(_get(config, "emergencyAccessObjectIds")))
+
+
+def is_privileged_ca(args: Any) -> bool:
+    name = _get(args.props, "displayName")
+    return bool(PRIVILEGED_CA_NAME.search(str(args.name).lower())) or (isinstance(name, str) and "PRIV-CA-" in name)
+
+
+def phase_of(config: Mapping, props: Mapping) -> str:
+    """The rollout phase from the pack's config, else from the policy: only the full phase
+    includes the privileged directory roles (ztb/stacks/phases.yaml)."""
+    configured = _get(config, "phase")
+    if isinstance(configured, str):
+        return configured
+    return "full" if _strings(_get(props, "conditions", "users", "includedRoles")) else "rollout"
+
+
+def pim_rules(props: Mapping) -> list[Mapping]:
+    """The PIM rules in a dynamic provider's inputs (``rules``, at the top or one key down)."""
+    if not isinstance(props, Mapping):
+        return []
+    rules = props.get("rules")
+    if rules is None:  # one key down: read only mappings, so an unrelated unknown input does not stop the rule
+        nested = [props.get(k) for k in props if not k.startswith("__")]
+        rules = next((n.get("rules") for n in nested if isinstance(n, Mapping) and "rules" in n), None)
+    if isinstance(rules, Sequence) and not isinstance(rules, str):
+        return [r for r in rules if isinstance(r, Mapping)]
+    return []
+
+
+def _rule(rules: list[Mapping], rule_id: str) -> Optional[Mapping]:
+    return next((r for r in rules if str(r.get("id", "")).lower() == rule_id.lower()), None)
+
+
+# -- resource rules ------------------------------------------------------------------------------
+
+def ca_excludes_emergency_access(args: Any, report: Report) -> None:
+    """Every Conditional Access policy excludes every configured emergency-access object."""
+    if args.resource_type != CA_TYPE:
+        return
+    ids = emergency_ids(args.get_config())
+    if not ids:
+        report("no emergency-access object IDs are configured: set emergencyAccessObjectIds in the policy pack config "
+               "(the break-glass accounts and the emergency-access group)")
+        return
+    missing = sorted(ids - excluded(args.props))
+    if missing:
+        report(f"Conditional Access policy {_label(args)} does not exclude the emergency-access object(s) "
+               f"{', '.join(missing)}: one misconfiguration could lock every administrator out of the tenant")
+
+
+def ca_no_block_all_without_exclusion(args: Any, report: Report) -> None:
+    """A policy that blocks all users must exclude the break-glass accounts (or, unconfigured, someone)."""
+    if args.resource_type != CA_TYPE:
+        return
+    grant = _strings(_get(args.props, "grantControls", "builtInControls"))
+    users = _strings(_get(args.props, "conditions", "users", "includedUsers"))
+    if "block" not in grant or "all" not in users:
+        return
+    ids, out = emergency_ids(args.get_config()), excluded(args.props)
+    if ids and not ids <= out:
+        report(f"Conditional Access policy {_label(args)} blocks all users but does not exclude the emergency-access "
+               f"object(s) {', '.join(sorted(ids - out))}")
+    elif not ids and not out:
+        report(f"Conditional Access policy {_label(args)} blocks all users and excludes no one: it would lock out the tenant")
+
+
+def privileged_ca_not_disabled_in_full_phase(args: Any, report: Report) -> None:
+    """In the full phase every privileged policy is on (enabled, or report-only while it is evaluated)."""
+    if args.resource_type != CA_TYPE or not is_privileged_ca(args):
+        return
+    if phase_of(args.get_config(), args.props) == "full" and str(_get(args.props, "state")).lower() == "disabled":
+        report(f"privileged Conditional Access policy {_label(args)} is disabled in the full phase")
+
+
+def privileged_ca_enforced_in_full_phase(args: Any, report: Report) -> None:
+    """Advisory: in the full phase a report-only privileged policy protects no one yet."""
+    if args.resource_type != CA_TYPE or not is_privileged_ca(args):
+        return
+    if phase_of(args.get_config(), args.props) == "full" and str(_get(args.props, "state")).lower() == REPORT_ONLY:
+        report(f"privileged Conditional Access policy {_label(args)} is report-only in the full phase: "
+               "it logs what it would do and enforces nothing")
+
+
+def _max_activation(config: Mapping) -> tuple[str, Optional[int]]:
+    limit = _get(config, "maximumActivationDuration") or DEFAULT_MAX_ACTIVATION
+    return str(limit), duration_seconds(limit)
+
+
+def pim_activation_maximum(args: Any, report: Report) -> None:
+    """PIM activation is time-bound and at most the configured maximum (directory roles and groups)."""
+    limit, limit_s = _max_activation(args.get_config())
+    if limit_s is None:
+        report(f"maximumActivationDuration {limit!r} is not an ISO 8601 duration such as PT2H")
+        return
+    if args.resource_type == DYNAMIC_TYPE:
+        rule = _rule(pim_rules(args.props), "Expiration_EndUser_Assignment")
+        if rule is None:
+            return
+        required, duration = rule.get("isExpirationRequired"), rule.get("maximumDuration")
+    elif args.resource_type == GROUP_PIM_TYPE:
+        activation = _get(args.props, "activationRules")
+        if not isinstance(activation, Mapping):
+            return
+        required, duration = True, activation.get("maximumDuration")
+    else:
+        return
+    seconds = duration_seconds(duration)
+    if required is False or seconds is None:
+        report(f"{args.name}: PIM activation is not time-bound (maximumDuration {duration!r}); the limit is {limit}")
+    elif seconds > limit_s:
+        report(f"{args.name}: PIM activation lasts up to {duration}, longer than the configured maximum {limit}")
+
+
+def pim_activation_requires_mfa_and_justification(args: Any, report: Report) -> None:
+    """Advisory: activating a role asks for MFA (or an authentication context) and a justification."""
+    if args.resource_type != DYNAMIC_TYPE:
+        return
+    rules = pim_rules(args.props)
+    enablement = _rule(rules, "Enablement_EndUser_Assignment")
+    if enablement is None:
+        return
+    enabled = set(_strings(enablement.get("enabledRules")))
+    context = _rule(rules, "AuthenticationContext_EndUser_Assignment")
+    missing = []
+    if "multifactorauthentication" not in enabled and not (context and context.get("isEnabled") is True):
+        missing.append("MFA or an authentication context")
+    if "justification" not in enabled:
+        missing.append("a justification")
+    if missing:
+        report(f"{args.name}: activation does not require {' and '.join(missing)}")
+
+
+# -- stack rule ----------------------------------------------------------------------------------
+
+def emergency_group_excluded_everywhere(args: Any, report: Report) -> None:
+    """The emergency-access group this stack creates is excluded by every Conditional Access policy.
+
+    Its object ID exists only once the group does, so no config can name it on a first deployment;
+    the stack's own group resource (``...-priv-grp-02``) supplies it.
+    """
+    groups = [r for r in args.resources if r.resource_type == GROUP_TYPE and EMERGENCY_GROUP_NAME.search(str(r.name).lower())]
+    ids = {str(_get(r.props, "objectId") or _get(r.props, "id") or "").lower() for r in groups} - {""}
+    if not ids:
+        return
+    for r in args.resources:
+        if r.resource_type == CA_TYPE and not ids <= excluded(r.props):
+            report(f"Conditional Access policy '{_get(r.props, 'displayName') or r.name}' does not exclude the stack's "
+                   "emergency-access group", r.urn)
+
+
+# -- the pack ------------------------------------------------------------------------------------
+
+EMERGENCY_SCHEMA = {
+    "emergencyAccessObjectIds": {
+        "type": "array", "minItems": 1, "items": {"type": "string", "pattern": GUID},
+        "description": "Object IDs of the break-glass accounts and of an existing emergency-access group.",
+    }
+}
+PHASE_SCHEMA = {"phase": {"type": "string", "enum": ["evaluate", "pilot", "full"],
+                          "description": "The stack's rollout phase (default: full when a policy includes directory roles)."}}
+
+POLICIES = [
+    ResourceValidationPolicy(
+        name="ca-excludes-emergency-access",
+        description="Every Conditional Access policy excludes the emergency-access (break-glass) accounts and group.",
+        validate=ca_excludes_emergency_access, enforcement_level=EnforcementLevel.MANDATORY,
+        config_schema=PolicyConfigSchema(EMERGENCY_SCHEMA, required=["emergencyAccessObjectIds"]),
+    ),
+    ResourceValidationPolicy(
+        name="ca-no-block-all-without-exclusion",
+        description="No Conditional Access policy blocks all users without excluding the emergency-access accounts.",
+        validate=ca_no_block_all_without_exclusion, enforcement_level=EnforcementLevel.MANDATORY,
+        config_schema=PolicyConfigSchema(EMERGENCY_SCHEMA),
+    ),
+    ResourceValidationPolicy(
+        name="privileged-ca-not-disabled-in-full-phase",
+        description="No privileged Conditional Access policy is disabled in the full rollout phase.",
+        validate=privileged_ca_not_disabled_in_full_phase, enforcement_level=EnforcementLevel.MANDATORY,
+        config_schema=PolicyConfigSchema(PHASE_SCHEMA),
+    ),
+    ResourceValidationPolicy(
+        name="pim-activation-maximum",
+        description="PIM activation of a privileged role is time-bound and at most the configured maximum.",
+        validate=pim_activation_maximum, enforcement_level=EnforcementLevel.MANDATORY,
+        config_schema=PolicyConfigSchema({"maximumActivationDuration": {
+            "type": "string", "pattern": DURATION.pattern, "default": DEFAULT_MAX_ACTIVATION,
+            "description": "Longest activation allowed, ISO 8601 (PT1H..PT24H).",
+        }}),
+    ),
+    StackValidationPolicy(
+        name="emergency-group-excluded-everywhere",
+        description="The emergency-access group the stack creates is excluded by every Conditional Access policy.",
+        validate=emergency_group_excluded_everywhere, enforcement_level=EnforcementLevel.MANDATORY,
+    ),
+    ResourceValidationPolicy(
+        name="privileged-ca-enforced-in-full-phase",
+        description="Privileged Conditional Access policies are enforced, not report-only, in the full phase.",
+        validate=privileged_ca_enforced_in_full_phase, enforcement_level=EnforcementLevel.ADVISORY,
+        config_schema=PolicyConfigSchema(PHASE_SCHEMA),
+    ),
+    ResourceValidationPolicy(
+        name="pim-activation-requires-mfa-and-justification",
+        description="Activating a privileged role requires MFA (or an authentication context) and a justification.",
+        validate=pim_activation_requires_mfa_and_justification, enforcement_level=EnforcementLevel.ADVISORY,
+    ),
+]

@@ -1,0 +1,241 @@
+"""The policy pack in policy/, run as pulumi-policy runs it, on what the components send.
+
+The sample stack's resources come from the real program under the mocks (tests/conftest.py);
+the PIM settings are the model's desired Graph JSON in the shape ztb/providers/pim.py documents
+(roleDefinitionId, scopeId, scopeType, rules, controlId), for the roles the program does not yet
+declare itself. Props are wrapped in pulumi-policy's unknown-checking proxy, as in a real preview.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import importlib
+import json
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy
+from pulumi_policy.policy import PolicyResource, ResourceValidationArgs, StackValidationArgs
+from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
+
+from tests.conftest import REPO, SAMPLE_STACK, object_id_for, run_program
+from ztb.config import load_stack_file
+from ztb.model.baseline import build
+from ztb.normalize import duration_seconds
+
+POLICY_DIR = REPO / "policy"
+sys.path.insert(0, str(POLICY_DIR))
+ztb_policies = importlib.import_module("ztb_policies")
+
+CA = ztb_policies.CA_TYPE
+GROUP = ztb_policies.GROUP_TYPE
+DYNAMIC = ztb_policies.DYNAMIC_TYPE
+SAMPLE_CONFIG = json.loads((POLICY_DIR / "config.dev.json").read_text())
+BREAK_GLASS = ["0b5e0a11-0000-4000-8000-000000000001", "0b5e0a11-0000-4000-8000-000000000002"]
+POLICIES = {p.name: p for p in ztb_policies.POLICIES}
+
+
+def urn(typ: str, name: str) -> str:
+    return f"urn:pulumi:dev::ztb::{typ}::{name}"
+
+
+def sample_resources(mocks) -> list[tuple[str, str, dict]]:
+    """(type, name, props) of everything the sample stack sends, PIM settings included."""
+    run_program(mocks)
+    out = [(t, n, copy.deepcopy(dict(i))) for t, n, i in mocks.resources]
+    names = {n for _, n, _ in out}
+    for c in build(load_stack_file(SAMPLE_STACK)).of_kind("roleManagementPolicy"):
+        name = f"baseline-pim-{c.id.lower()}"
+        if name not in names:
+            d = c.desired
+            out.append((DYNAMIC, name, {"roleDefinitionId": d["roleDefinitionId"], "scopeId": d["scopeId"],
+                                        "scopeType": d["scopeType"], "rules": copy.deepcopy(d["rules"]), "controlId": c.id}))
+    return out
+
+
+def violations(resources: list[tuple[str, str, dict]], config: dict | None = None) -> dict[str, list[str]]:
+    """Policy name -> violation messages, running every policy as the analyzer does."""
+    config = SAMPLE_CONFIG if config is None else config
+    found: dict[str, list[str]] = {}
+    for policy in ztb_policies.POLICIES:
+        report = lambda msg, _urn=None, p=policy.name: found.setdefault(p, []).append(msg)  # noqa: E731
+        if isinstance(policy, ResourceValidationPolicy):
+            for typ, name, props in resources:
+                args = ResourceValidationArgs(typ, unknown_checking_proxy(props), urn(typ, name), name, None, None,
+                                              config.get(policy.name))
+                policy.validate(args, report)
+        else:
+            stack = [PolicyResource(typ, unknown_checking_proxy(_outputs(typ, name, props)), urn(typ, name), name,
+                                    None, None, None, [], {}) for typ, name, props in resources]
+            policy.validate(StackValidationArgs(stack, config.get(policy.name)), report)
+    return found
+
+
+def _outputs(typ: str, name: str, props: dict) -> dict:
+    """What a stack policy sees: the outputs (the mocks echo inputs and give groups an objectId)."""
+    return {**props, "objectId": object_id_for(name)} if typ == GROUP else props
+
+
+def props_of(resources, name: str) -> dict:
+    return next(p for _, n, p in resources if n == name)
+
+
+# -- the sample stack and the lockout it must refuse ---------------------------------------------
+
+def test_sample_stack_passes_every_policy(pulumi_mocks):
+    resources = sample_resources(pulumi_mocks)
+    assert sum(t == CA for t, _, _ in resources) == 8 and sum(t == DYNAMIC for t, _, _ in resources) >= 32
+    assert violations(resources) == {}
+
+
+def test_plan_without_the_break_glass_exclusion_is_rejected(pulumi_mocks):
+    resources = sample_resources(pulumi_mocks)
+    users = props_of(resources, "baseline-ca-priv-ca-03")["conditions"]["users"]
+    users["excludedUsers"] = []
+    users["excludedGroups"] = [g for g in users["excludedGroups"] if g != object_id_for("baseline-groups-priv-grp-02")]
+    found = violations(resources)
+    assert set(found) == {"ca-excludes-emergency-access", "emergency-group-excluded-everywhere"}
+    assert "Require a compliant device" in found["ca-excludes-emergency-access"][0]
+    assert all(POLICIES[p].enforcement_level == EnforcementLevel.MANDATORY for p in found)
+
+
+def test_the_stack_rule_alone_catches_a_missing_emergency_group(pulumi_mocks):
+    resources = sample_resources(pulumi_mocks)
+    users = props_of(resources, "baseline-ca-priv-ca-07")["conditions"]["users"]
+    users["excludedGroups"] = [g for g in users["excludedGroups"] if g != object_id_for("baseline-groups-priv-grp-02")]
+    found = violations(resources)
+    assert list(found) == ["emergency-group-excluded-everywhere"]  # the break-glass users are still excluded by ID
+    assert "Block unknown or unsupported device platforms" in found["emergency-group-excluded-everywhere"][0]
+
+
+def test_without_emergency_ids_configured_the_exclusion_rule_fails_closed(pulumi_mocks):
+    resources = sample_resources(pulumi_mocks)
+    found = violations(resources, {k: v for k, v in SAMPLE_CONFIG.items() if k != "ca-excludes-emergency-access"})
+    assert set(found) == {"ca-excludes-emergency-access"}
+    assert "no emergency-access object IDs are configured" in found["ca-excludes-emergency-access"][0]
+    assert POLICIES["ca-excludes-emergency-access"].config_schema.required == ["emergencyAccessObjectIds"]
+
+
+def test_an_unknown_exclusion_list_defers_the_rule_instead_of_passing_it():
+    props = {"displayName": "x", "conditions": {"users": {"excludedGroups": "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+                                                          "excludedUsers": BREAK_GLASS}}}
+    args = ResourceValidationArgs(CA, unknown_checking_proxy(props), urn(CA, "x"), "x", None, None,
+                                  SAMPLE_CONFIG["ca-excludes-emergency-access"])
+    with pytest.raises(UnknownValueError):
+        POLICIES["ca-excludes-emergency-access"].validate(args, lambda *a: pytest.fail("reported on an unknown value"))
+
+
+# -- the other rules, one change each --------------------------------------------------------------
+
+def _block_all(excluded_users: list[str]) -> dict:
+    return {"displayName": "Block everyone", "state": "enabled",
+            "conditions": {"users": {"includedUsers": ["All"], "excludedUsers": excluded_users},
+                           "applications": {"includedApplications": ["All"]}, "clientAppTypes": ["all"]},
+            "grantControls": {"operator": "OR", "builtInControls": ["block"]}}
+
+
+def test_a_policy_blocking_all_users_must_exclude_the_break_glass_accounts():
+    rule = "ca-no-block-all-without-exclusion"
+    assert "excludes no one" in violations([(CA, "block-all", _block_all([]))], {})[rule][0]
+    assert rule in violations([(CA, "block-all", _block_all(["someone-else"]))], {rule: {"emergencyAccessObjectIds": BREAK_GLASS}})
+    assert rule not in violations([(CA, "block-all", _block_all(BREAK_GLASS))], {rule: {"emergencyAccessObjectIds": BREAK_GLASS}})
+
+
+def test_a_disabled_privileged_policy_is_refused_in_the_full_phase_only(pulumi_mocks):
+    resources = sample_resources(pulumi_mocks)
+    props_of(resources, "baseline-ca-priv-ca-05")["state"] = "disabled"
+    rule = "privileged-ca-not-disabled-in-full-phase"
+    assert "Risky sign-ins require MFA" in violations(resources)[rule][0]
+    assert rule not in violations(resources, {**SAMPLE_CONFIG, rule: {"phase": "pilot"}})
+    # Unconfigured, the phase is read from the policy: full when it includes the directory roles.
+    assert rule in violations(resources, {**SAMPLE_CONFIG, rule: {}})
+    del props_of(resources, "baseline-ca-priv-ca-05")["conditions"]["users"]["includedRoles"]
+    assert rule not in violations(resources, {**SAMPLE_CONFIG, rule: {}})
+
+
+def test_report_only_in_the_full_phase_is_advisory(pulumi_mocks):
+    resources = sample_resources(pulumi_mocks)
+    props_of(resources, "baseline-ca-priv-ca-02")["state"] = "enabledForReportingButNotEnforced"
+    found = violations(resources)
+    assert list(found) == ["privileged-ca-enforced-in-full-phase"]
+    assert POLICIES["privileged-ca-enforced-in-full-phase"].enforcement_level == EnforcementLevel.ADVISORY
+
+
+def _expiration(resources, name: str) -> dict:
+    return next(r for r in props_of(resources, name)["rules"] if r["id"] == "Expiration_EndUser_Assignment")
+
+
+def test_pim_activation_longer_than_the_maximum_is_refused(pulumi_mocks):
+    resources = sample_resources(pulumi_mocks)
+    rule = "pim-activation-maximum"
+    _expiration(resources, "baseline-pim-priv-pim-29232cdf")["maximumDuration"] = "PT8H"
+    found = violations(resources)
+    assert list(found) == [rule] and "PT8H" in found[rule][0] and "PT2H" in found[rule][0]
+    assert rule not in violations(resources, {**SAMPLE_CONFIG, rule: {"maximumActivationDuration": "PT8H"}})
+    _expiration(resources, "baseline-pim-priv-pim-29232cdf").update(maximumDuration="PT2H", isExpirationRequired=False)
+    assert "not time-bound" in violations(resources)[rule][0]
+
+
+def test_pim_activation_limit_applies_to_group_pim_settings_too():
+    props = {"groupId": "g", "roleId": "member", "activationRules": {"maximumDuration": "PT12H"}}
+    found = violations([(ztb_policies.GROUP_PIM_TYPE, "group-pim", props)])
+    assert "PT12H" in found["pim-activation-maximum"][0]
+
+
+def test_activation_without_mfa_or_justification_is_advisory(pulumi_mocks):
+    resources = sample_resources(pulumi_mocks)
+    rule = next(r for r in props_of(resources, "baseline-pim-priv-pim-194ae4cb")["rules"] if r["id"] == "Enablement_EndUser_Assignment")
+    rule["enabledRules"] = ["Justification"]
+    found = violations(resources)
+    assert list(found) == ["pim-activation-requires-mfa-and-justification"]
+    assert "MFA or an authentication context" in found["pim-activation-requires-mfa-and-justification"][0]
+    assert POLICIES["pim-activation-requires-mfa-and-justification"].enforcement_level == EnforcementLevel.ADVISORY
+
+
+@pytest.mark.parametrize("value", ["PT1H", "PT30M", "PT2H30M", "P1D", "P365D", "P1DT12H", "PT90S", "pt8h"])
+def test_the_packs_duration_reader_agrees_with_ztb(value):
+    assert ztb_policies.duration_seconds(value) == duration_seconds(value)
+
+
+@pytest.mark.parametrize("value", ["8 hours", "PT", "P", "", None, "P1Y"])
+def test_durations_the_pack_cannot_read_are_none(value):
+    assert ztb_policies.duration_seconds(value) is None
+
+
+# -- the pack's files --------------------------------------------------------------------------------
+
+def test_enforcement_levels_are_mandatory_for_lockout_and_advisory_for_review():
+    levels = {p.name: p.enforcement_level for p in ztb_policies.POLICIES}
+    assert {n for n, lvl in levels.items() if lvl == EnforcementLevel.MANDATORY} == {
+        "ca-excludes-emergency-access", "ca-no-block-all-without-exclusion", "privileged-ca-not-disabled-in-full-phase",
+        "pim-activation-maximum", "emergency-group-excluded-everywhere"}
+    assert {n for n, lvl in levels.items() if lvl == EnforcementLevel.ADVISORY} == {
+        "privileged-ca-enforced-in-full-phase", "pim-activation-requires-mfa-and-justification"}
+    assert any(isinstance(p, StackValidationPolicy) for p in ztb_policies.POLICIES)
+
+
+def test_pack_files_are_a_python_policy_pack():
+    manifest = yaml.safe_load((POLICY_DIR / "PulumiPolicy.yaml").read_text())
+    assert manifest["runtime"]["name"] == "python" and manifest["description"]
+    assert any(line.startswith("pulumi-policy") for line in (POLICY_DIR / "requirements.txt").read_text().splitlines())
+    main = ast.parse((POLICY_DIR / "__main__.py").read_text())
+    calls = [n for n in ast.walk(main) if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "PolicyPack"]
+    assert len(calls) == 1 and {k.arg: getattr(k.value, "id", None) for k in calls[0].keywords}["policies"] == "POLICIES"
+
+
+def test_sample_policy_config_names_real_policies_and_matches_their_schemas():
+    for name, values in SAMPLE_CONFIG.items():
+        assert name in POLICIES, name
+        schema = POLICIES[name].config_schema
+        assert schema is not None, name
+        jsonschema.validate(values, {"type": "object", "properties": schema.properties, "required": schema.required or []})
+    with pytest.raises(jsonschema.ValidationError):
+        schema = POLICIES["ca-excludes-emergency-access"].config_schema
+        jsonschema.validate({"emergencyAccessObjectIds": ["not-a-guid"]}, {"type": "object", "properties": schema.properties})
+    stack = yaml.safe_load(Path(SAMPLE_STACK).read_text())["config"]
+    assert SAMPLE_CONFIG["ca-excludes-emergency-access"]["emergencyAccessObjectIds"] == stack["ztb:emergencyAccessUserIds"]
+    assert SAMPLE_CONFIG["pim-activation-maximum"]["maximumActivationDuration"] == stack["ztb:pim"]["activationMaxDuration"]
