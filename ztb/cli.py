@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from . import __version__
-from .commands import plan, review, roles
+from .commands import drift, export, plan, review, roles
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,6 +21,8 @@ def cli() -> None:
 cli.add_command(plan.command, "plan")
 cli.add_command(roles.command, "roles")
 cli.add_command(review.command, "review")
+cli.add_command(export.command, "export")
+cli.add_command(drift.command, "drift")
 
 
 def main() -> None:

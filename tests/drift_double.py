@@ -1,0 +1,111 @@
+"""A whole tenant, from a ztb snapshot, served by the shared Graph double (tests/graph_double.py).
+
+:func:`serve` seeds the double's state from a snapshot and adds the read endpoints `ztb export`
+uses, answering them the way Graph documents: the PIM policy list requires the scope filter and
+returns rules only with ``$expand=rules``; compliance policies carry their assignments only with
+``$expand=assignments``; groups are filtered with ``id in (...)`` / ``displayName in (...)`` (at
+most 15 values, Graph's default limit); ``$select`` is honoured. Each collection can also be read
+one object at a time (``GET <collection>/{id}``), which the benchmark's naive reader uses.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+from tests.graph_double import GraphDouble, _Fail
+
+IN_FILTER = re.compile(r"^(id|displayName) in \((.*)\)$")
+VALUE = re.compile(r"'((?:[^']|'')*)'")
+COLLECTIONS = {
+    "conditionalAccessPolicies": "/identity/conditionalAccess/policies",
+    "namedLocations": "/identity/conditionalAccess/namedLocations",
+    "authenticationStrengthPolicies": "/policies/authenticationStrengthPolicies",
+    "groups": "/groups",
+    "roleDefinitions": "/roleManagement/directory/roleDefinitions",
+}
+
+
+def _select(items: list[dict], query: dict[str, str]) -> list[dict]:
+    fields = [f for f in query.get("$select", "").split(",") if f]
+    if not fields:
+        return items
+    return [{k: v for k, v in x.items() if k in fields or k == "@odata.type"} for x in items]
+
+
+class DriftTenant:
+    def __init__(self, double: GraphDouble, snapshot: dict[str, Any]) -> None:
+        self.double = double
+        for key, path in COLLECTIONS.items():
+            double.collections[path] = copy.deepcopy(snapshot[key])
+        for policy in snapshot["roleManagementPolicies"]:
+            double.pim_policies[policy["id"]] = copy.deepcopy(policy)
+        double.pim_assignments = copy.deepcopy(snapshot["roleManagementPolicyAssignments"])
+        for policy in snapshot["deviceCompliancePolicies"]:
+            body = {k: v for k, v in copy.deepcopy(policy).items() if not k.startswith("assignments")}
+            double.compliance[body["id"]] = body
+            double.compliance_assignments[body["id"]] = copy.deepcopy(policy["assignments"])
+        routes = self.routes()
+        original = double._routes
+        double._routes = lambda: routes + original()  # type: ignore[method-assign]
+
+    def routes(self):
+        return [
+            (r"GET v1\.0 /policies/roleManagementPolicies", self._pim_policies),
+            (r"GET beta /deviceManagement/deviceCompliancePolicies", self._compliance),
+            (r"GET (?:v1\.0|beta) /groups", self._groups),
+            (r"GET (?:v1\.0|beta) (%s)/([^/]+)" % "|".join(re.escape(p) for p in COLLECTIONS.values()), self._one),
+            (r"GET (?:v1\.0|beta) (%s)" % "|".join(re.escape(p) for k, p in COLLECTIONS.items() if k != "groups"), self._selected),
+        ]
+
+    def _pim_policies(self, version, path, query, body):
+        f = self.double._filter(query)
+        if f.get("scopeId") != "/" or f.get("scopeType") not in ("DirectoryRole", "Directory"):
+            raise _Fail(400, "BadRequest", "The filter must scope the request to a scopeId and a scopeType.")
+        items = copy.deepcopy(list(self.double.pim_policies.values()))
+        if query.get("$expand") != "rules":
+            for p in items:
+                p.pop("rules", None)
+        return self.double._collection(version, path, query, items)
+
+    def _compliance(self, version, path, query, body):
+        items = []
+        for pid, policy in self.double.compliance.items():
+            p = copy.deepcopy(policy)
+            if query.get("$expand") == "assignments":
+                p["assignments"] = copy.deepcopy(self.double.compliance_assignments.get(pid, []))
+            items.append(p)
+        return self.double._collection(version, path, query, items)
+
+    def _groups(self, version, path, query, body):
+        groups = self.double.collections["/groups"]
+        text = query.get("$filter", "")
+        if text:
+            m = IN_FILTER.match(text)
+            if not m:
+                raise _Fail(400, "BadRequest", "Invalid filter clause")
+            values = [v.replace("''", "'") for v in VALUE.findall(m.group(2))]
+            if len(values) > 15:
+                raise _Fail(400, "BadRequest", "Too many expressions in the 'in' operator: the limit is 15.")
+            field = m.group(1)
+            wanted = {v.lower() for v in values}
+            groups = [x for x in groups if str(x.get(field, "")).lower() in wanted]
+        return self.double._collection(version, path, query, _select(copy.deepcopy(groups), query))
+
+    def _selected(self, version, path, query, body, _path):
+        return self.double._collection(version, path, query, _select(copy.deepcopy(self.double.collections[path]), query))
+
+    def _one(self, version, path, query, body, collection, object_id):
+        items = self.double.collections.get(collection)
+        if items is None:
+            raise _Fail(400, "BadRequest", f"Resource not found for the segment '{object_id}'.")
+        found = next((x for x in items if str(x.get("id")).lower() == object_id.lower()), None)
+        if found is None:
+            raise _Fail(404, "ResourceNotFound", f"Resource '{object_id}' does not exist.")
+        return self.double._json(copy.deepcopy(found))
+
+
+def serve(double: GraphDouble, snapshot: dict[str, Any]) -> DriftTenant:
+    """Make ``double`` answer as the tenant that ``snapshot`` describes."""
+    return DriftTenant(double, snapshot)

@@ -1,0 +1,517 @@
+"""A local stand-in for Microsoft Graph, driven by Microsoft's documented payloads.
+
+It runs on pytest-httpserver's server (127.0.0.1), so tests exercise the real msgraph-sdk stack
+(auth header, retry middleware, redirects) through :class:`ztb.graph.client.GraphClient`. State is
+seeded from the documented examples in ``<repo>/../shared/reference/graph-samples`` (and
+``tests/fixtures/graph`` for the few pages not there), and the double answers the way the docs
+say Graph does: PATCH of a PIM rule answers 204, a GET omits the write-only compliance block
+action, eligibility expirations come back as ``afterDateTime``, list endpoints page with
+``@odata.nextLink`` when ``page_size`` is set.
+
+Use it through the ``graph`` fixture (``pytest_plugins = ["tests.graph_double"]``, or that line in
+``tests/conftest.py``), which also
+points ``ZTB_GRAPH_URL``/``ZTB_ACCESS_TOKEN`` at the double and replaces the retry handler's
+sleep (delays are recorded in ``graph.sleeps``)::
+
+    def test_x(graph):
+        policy_id = graph.add_role_policy(GLOBAL_ADMIN)
+        graph.fail("GET", r"/roleManagementPolicyAssignments", 429, headers={"Retry-After": "2"})
+        ...
+        assert [r.path for r in graph.sent("PATCH")] == [...]
+
+Faults (:meth:`GraphDouble.fail`) answer the next ``times`` matching requests with any status,
+body (Graph's error shape by default, or ``raw`` bytes) and headers.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Optional
+from urllib.parse import urlencode
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from ztb.graph.client import GraphClient, StaticTokenCredential
+from ztb.normalize import duration_seconds
+
+TESTS = Path(__file__).resolve().parent
+REPO = TESTS.parent
+#: Microsoft's documented payloads: beside the repo in every checkout (CI clones shared/ next to it).
+SHARED_SAMPLES = REPO.parent / "shared" / "reference" / "graph-samples"
+LOCAL_SAMPLES = TESTS / "fixtures" / "graph"
+
+#: The tenant ID in the documented PIM examples.
+TENANT = "cab01047-8ad9-4792-8e42-569340767f1b"
+TOKEN = "double-token-not-a-secret"
+RULE_TYPE = "#microsoft.graph.unifiedRoleManagementPolicy{}Rule"
+
+
+def sample(name: str) -> Any:
+    """A documented Graph payload, by file name (shared samples first, then tests/fixtures/graph)."""
+    for folder in (SHARED_SAMPLES, LOCAL_SAMPLES):
+        path = folder / name
+        if path.exists():
+            return json.loads(path.read_text(encoding="utf-8"))
+    raise FileNotFoundError(f"Graph sample {name!r} is in neither {SHARED_SAMPLES} nor {LOCAL_SAMPLES}")
+
+
+def documented_directory_rules() -> list[dict]:
+    """The 17 rules of a DirectoryRole PIM policy as Graph documents them (tenant defaults)."""
+    return copy.deepcopy(sample("pim-policy-list-rules-ex1-directoryrole.response.json")["value"])
+
+
+def graph_error(code: str, message: str) -> dict:
+    """Graph's documented error body (concepts/errors.md)."""
+    return {"error": {"code": code, "message": message, "innerError": {"request-id": str(uuid.uuid4()), "date": _now()}}}
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def canonical_duration(value: str) -> str:
+    """How the double stores a duration (as .NET writes TimeSpans): PT60M -> PT1H, PT24H -> P1D."""
+    seconds = duration_seconds(value)
+    if seconds is None:
+        return value
+    seconds = int(seconds)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    out = "P" + (f"{days}D" if days else "")
+    if hours or minutes or secs:
+        out += "T" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") + (f"{secs}S" if secs else "")
+    return out if out != "P" else "PT0S"
+
+
+def _strip_types(obj: Any) -> Any:
+    """Graph's GET omits the ``@odata.type`` of rule targets and approval settings the PATCH carried."""
+    if isinstance(obj, dict):
+        return {k: _strip_types(v) for k, v in obj.items() if k != "@odata.type"}
+    if isinstance(obj, list):
+        return [_strip_types(v) for v in obj]
+    return obj
+
+
+@dataclass
+class Recorded:
+    method: str
+    version: str
+    path: str
+    query: dict[str, str]
+    body: Any
+
+
+@dataclass
+class Fault:
+    method: str
+    pattern: str
+    status: int
+    body: Any = None
+    raw: Optional[bytes] = None
+    headers: dict[str, str] = field(default_factory=dict)
+    times: int = 1
+    content_type: str = "application/json"
+
+
+class GraphDouble:
+    """Stateful fake of the Graph endpoints ztb uses, on a pytest-httpserver ``HTTPServer``."""
+
+    def __init__(self, server) -> None:
+        self.server = server
+        self.requests: list[Recorded] = []
+        self.faults: list[Fault] = []
+        self.sleeps: list[float] = []
+        #: When set, collections are answered in pages of this size with @odata.nextLink.
+        self.page_size: Optional[int] = None
+        #: When true, stored PIM durations are respelled as Graph might (PT60M -> PT1H).
+        self.respell_durations = True
+        self.pim_policies: dict[str, dict] = {}
+        self.pim_assignments: list[dict] = []
+        self.compliance: dict[str, dict] = {}
+        self.compliance_assignments: dict[str, list[dict]] = {}
+        self.schedules: list[dict] = []
+        self.collections: dict[str, list[dict]] = {}
+        server.expect_request(re.compile(".*")).respond_with_handler(self._handle)
+
+    # ------------------------------------------------------------------ client side
+
+    @property
+    def root(self) -> str:
+        return self.server.url_for("/").rstrip("/")
+
+    def client(self) -> GraphClient:
+        return GraphClient(self.root, StaticTokenCredential(TOKEN))
+
+    def sent(self, method: Optional[str] = None, path: Optional[str] = None) -> list[Recorded]:
+        """Requests received (faulted ones included), optionally by method and path regex."""
+        return [
+            r for r in self.requests
+            if (method is None or r.method == method.upper()) and (path is None or re.search(path, r.path))
+        ]
+
+    def fail(self, method: str, pattern: str, status: int, body: Any = None, *, raw: Optional[bytes] = None,
+             headers: Optional[dict[str, str]] = None, times: int = 1, content_type: str = "application/json") -> None:
+        """Answer the next ``times`` requests whose path (with query) matches ``pattern`` with a fault."""
+        if body is None and raw is None:
+            body = graph_error({400: "BadRequest", 404: "ResourceNotFound", 503: "ServiceUnavailable"}.get(status, "UnknownError"),
+                               f"fault injected by the Graph double (HTTP {status})")
+        self.faults.append(Fault(method.upper(), pattern, status, body, raw, dict(headers or {}), times, content_type))
+
+    # ------------------------------------------------------------------ seeding
+
+    def add_role_policy(self, role_definition_id: str, rules: Optional[list[dict]] = None) -> str:
+        """A DirectoryRole policy and its assignment, shaped like the documented examples."""
+        template = sample("pim-list-rolemanagementpolicies-ex1-directoryrole.response.json")["value"][0]
+        policy_id = f"DirectoryRole_{TENANT}_{uuid.uuid5(uuid.NAMESPACE_URL, role_definition_id)}"
+        policy = {**copy.deepcopy(template), "id": policy_id, "rules": rules if rules is not None else documented_directory_rules()}
+        self.pim_policies[policy_id] = policy
+        self.pim_assignments.append({
+            "id": f"{policy_id}_{role_definition_id}",
+            "policyId": policy_id,
+            "scopeId": "/",
+            "scopeType": "DirectoryRole",
+            "roleDefinitionId": role_definition_id,
+        })
+        return policy_id
+
+    def rule(self, policy_id: str, rule_id: str) -> dict:
+        return next(r for r in self.pim_policies[policy_id]["rules"] if r["id"] == rule_id)
+
+    def add_compliance_policy(self, policy: Optional[dict] = None, assignments: Optional[list[dict]] = None) -> str:
+        body = copy.deepcopy(policy) if policy is not None else sample("intune-windows10compliancepolicy-create.response.json")
+        body.setdefault("id", str(uuid.uuid4()))
+        body.setdefault("roleScopeTagIds", ["0"])
+        self.compliance[body["id"]] = body
+        self.compliance_assignments[body["id"]] = [self._assignment(body["id"], a) for a in (assignments or [])]
+        return body["id"]
+
+    def add_schedule(self, principal_id: str, role_definition_id: str, end: Optional[str] = "2099-01-01T00:00:00Z") -> dict:
+        """An eligibility schedule shaped like the documented list example (end None: permanent)."""
+        schedule = copy.deepcopy(sample("roleeligibilityschedules-list.response.json")["value"][0])
+        schedule.update(id=str(uuid.uuid4()), principalId=principal_id, roleDefinitionId=role_definition_id, directoryScopeId="/")
+        schedule["createdUsing"] = schedule["id"]
+        schedule["scheduleInfo"]["expiration"] = (
+            {"type": "afterDateTime", "endDateTime": end, "duration": None} if end else {"type": "noExpiration", "endDateTime": None, "duration": None}
+        )
+        self.schedules.append(schedule)
+        return schedule
+
+    # ------------------------------------------------------------------ server side
+
+    def _handle(self, request: Request) -> Response:
+        version, _, path = request.path.lstrip("/").partition("/")
+        path = "/" + path
+        body = request.get_json(silent=True) if request.data else None
+        query = {k: v for k, v in request.args.items()}
+        self.requests.append(Recorded(request.method, version, path, query, body))
+        full = path + ("?" + request.query_string.decode() if request.query_string else "")
+        for fault in self.faults:
+            if fault.times > 0 and fault.method == request.method and re.search(fault.pattern, full):
+                fault.times -= 1
+                payload = fault.raw if fault.raw is not None else json.dumps(fault.body)
+                return Response(payload, status=fault.status, headers=fault.headers, content_type=fault.content_type)
+        if not request.headers.get("Authorization", "").startswith("Bearer ") or len(request.headers["Authorization"]) < 8:
+            return self._error(401, "InvalidAuthenticationToken", "Access token is empty.")
+        if version not in ("v1.0", "beta"):
+            return self._error(400, "BadRequest", f"Invalid version: {version}")
+        try:
+            return self._route(request.method, version, path, query, body)
+        except _Fail as f:
+            return self._error(f.status, f.code, f.message)
+
+    def _error(self, status: int, code: str, message: str) -> Response:
+        return Response(json.dumps(graph_error(code, message)), status=status, content_type="application/json")
+
+    @staticmethod
+    def _json(obj: Any, status: int = 200) -> Response:
+        return Response(json.dumps(obj), status=status, content_type="application/json")
+
+    def _collection(self, version: str, path: str, query: dict[str, str], items: list[dict]) -> Response:
+        skip = int(query.get("$skiptoken", "0"))
+        size = self.page_size or len(items) or 1
+        page = {"@odata.context": f"{self.root}/{version}/$metadata#{path.lstrip('/')}", "value": items[skip: skip + size]}
+        if skip + size < len(items):
+            rest = {k: v for k, v in query.items() if k != "$skiptoken"}
+            rest["$skiptoken"] = str(skip + size)
+            page["@odata.nextLink"] = f"{self.root}/{version}{path}?{urlencode(rest)}"
+        return self._json(page)
+
+    def _route(self, method: str, version: str, path: str, query: dict[str, str], body: Any) -> Response:
+        for pattern, handler in self._routes():
+            m = re.fullmatch(pattern, f"{method} {version} {path}")
+            if m:
+                return handler(version, path, query, body, *m.groups())
+        segment = path.strip("/").split("/")[-1]
+        raise _Fail(400, "BadRequest", f"Resource not found for the segment '{segment}'.")
+
+    def _routes(self):
+        v1 = r"v1\.0"
+        return [
+            (rf"GET {v1} /policies/roleManagementPolicyAssignments", self._pim_assignments),
+            (rf"GET {v1} /policies/roleManagementPolicies/([^/]+)", self._pim_policy),
+            (rf"GET {v1} /policies/roleManagementPolicies/([^/]+)/rules", self._pim_rules),
+            (rf"PATCH {v1} /policies/roleManagementPolicies/([^/]+)/rules/([^/]+)", self._pim_patch_rule),
+            (r"POST beta /deviceManagement/deviceCompliancePolicies", self._dc_create),
+            (r"GET beta /deviceManagement/deviceCompliancePolicies", self._dc_list),
+            (r"GET beta /deviceManagement/deviceCompliancePolicies/([^/]+)", self._dc_get),
+            (r"PATCH beta /deviceManagement/deviceCompliancePolicies/([^/]+)", self._dc_patch),
+            (r"DELETE beta /deviceManagement/deviceCompliancePolicies/([^/]+)", self._dc_delete),
+            (r"GET beta /deviceManagement/deviceCompliancePolicies/([^/]+)/assignments", self._dc_assignments),
+            (r"POST beta /deviceManagement/deviceCompliancePolicies/([^/]+)/assign", self._dc_assign),
+            (rf"POST {v1} /roleManagement/directory/roleEligibilityScheduleRequests", self._elig_request),
+            (rf"GET {v1} /roleManagement/directory/roleEligibilitySchedules", self._elig_list),
+            (rf"GET {v1} /roleManagement/directory/roleEligibilitySchedules/([^/]+)", self._elig_get),
+            (r"GET (?:v1\.0|beta) (/.+)", self._generic_collection),
+        ]
+
+    # -- PIM
+
+    @staticmethod
+    def _filter(query: dict[str, str]) -> dict[str, str]:
+        text = query.get("$filter", "")
+        clause = r"(\w+) eq '([^']*)'"
+        if text and not re.fullmatch(rf"{clause}(?: and {clause})*", text):
+            raise _Fail(400, "BadRequest", "Invalid filter clause")
+        return dict(re.findall(clause, text))
+
+    def _pim_assignments(self, version, path, query, body):
+        f = self._filter(query)
+        if "scopeId" not in f or "scopeType" not in f:
+            raise _Fail(400, "BadRequest", "The filter must scope the request to a scopeId and a scopeType.")
+        if f["scopeType"] not in ("DirectoryRole", "Directory"):
+            raise _Fail(400, "BadRequest", f"Invalid scopeType '{f['scopeType']}'")
+        items = [a for a in self.pim_assignments if a["scopeId"] == f["scopeId"]
+                 and all(a.get(k) == v for k, v in f.items() if k not in ("scopeId", "scopeType"))]
+        expand = query.get("$expand", "")
+        out = []
+        for a in items:
+            a = copy.deepcopy(a)
+            if expand.startswith("policy"):
+                policy = copy.deepcopy(self.pim_policies[a["policyId"]])
+                if "rules" not in expand:
+                    policy.pop("rules")
+                a["policy"] = policy
+            out.append(a)
+        return self._collection(version, path, query, out)
+
+    def _policy(self, policy_id: str) -> dict:
+        if policy_id not in self.pim_policies:
+            raise _Fail(404, "ResourceNotFound", f"No policy found with id '{policy_id}'.")
+        return self.pim_policies[policy_id]
+
+    def _pim_policy(self, version, path, query, body, policy_id):
+        policy = copy.deepcopy(self._policy(policy_id))
+        if "rules" not in query.get("$expand", ""):
+            policy.pop("rules")
+        return self._json(policy)
+
+    def _pim_rules(self, version, path, query, body, policy_id):
+        return self._collection(version, path, query, copy.deepcopy(self._policy(policy_id)["rules"]))
+
+    def _pim_patch_rule(self, version, path, query, body, policy_id, rule_id):
+        rules = self._policy(policy_id)["rules"]
+        rule = next((r for r in rules if r["id"] == rule_id), None)
+        if rule is None:
+            raise _Fail(404, "ResourceNotFound", f"Rule '{rule_id}' was not found in policy '{policy_id}'.")
+        if not isinstance(body, dict) or "@odata.type" not in body:
+            raise _Fail(400, "BadRequest", "The @odata.type property is required in the body of a rule update.")
+        if body["@odata.type"] != rule["@odata.type"]:
+            raise _Fail(400, "BadRequest", f"Rule '{rule_id}' is of type {rule['@odata.type']}, not {body['@odata.type']}.")
+        if body.get("id", rule_id) != rule_id:
+            raise _Fail(400, "BadRequest", "The rule id in the body does not match the URL.")
+        for key, value in body.items():
+            if key in ("@odata.type", "id"):
+                continue
+            value = _strip_types(value)
+            if key == "target":
+                value = {**value, "operations": [o.lower() for o in value.get("operations", [])]}
+            if key == "maximumDuration" and self.respell_durations:
+                value = canonical_duration(value)
+            rule[key] = value
+        return Response(status=204)
+
+    # -- Intune device compliance (beta)
+
+    def _dc(self, policy_id: str) -> dict:
+        if policy_id not in self.compliance:
+            raise _Fail(404, "ResourceNotFound", f"DeviceCompliancePolicy with id '{policy_id}' was not found.")
+        return self.compliance[policy_id]
+
+    def _dc_create(self, version, path, query, body):
+        if not isinstance(body, dict) or not body.get("@odata.type"):
+            raise _Fail(400, "ModelValidationFailure", "The @odata.type of the policy is required.")
+        blocks = [c for rule in body.get("scheduledActionsForRule") or [] for c in rule.get("scheduledActionConfigurations") or []
+                  if c.get("actionType") == "block"]
+        if len(blocks) != 1:
+            raise _Fail(400, "BadRequest", "Compliance policy must have one and only one block scheduled action")
+        # Graph answers with every property of the type, unset ones at their defaults.
+        documented = sample("intune-windows10compliancepolicy-create.response.json")
+        stored = {k: (False if isinstance(v, bool) else None) for k, v in documented.items()}
+        stored["passwordRequiredType"] = "deviceDefault"
+        stored.update({k: v for k, v in body.items() if k not in ("scheduledActionsForRule", "assignments")})
+        stored.update(id=str(uuid.uuid4()), createdDateTime=_now(), lastModifiedDateTime=_now(), version=1, roleScopeTagIds=["0"])
+        self.compliance[stored["id"]] = stored
+        self.compliance_assignments[stored["id"]] = []
+        return self._json(stored, 201)
+
+    def _dc_list(self, version, path, query, body):
+        return self._collection(version, path, query, [copy.deepcopy(p) for p in self.compliance.values()])
+
+    def _dc_get(self, version, path, query, body, policy_id):
+        return self._json(copy.deepcopy(self._dc(policy_id)))
+
+    def _dc_patch(self, version, path, query, body, policy_id):
+        policy = self._dc(policy_id)
+        if not isinstance(body, dict) or body.get("@odata.type") != policy["@odata.type"]:
+            raise _Fail(400, "ModelValidationFailure", "The @odata.type of the policy is required and must match.")
+        policy.update({k: v for k, v in body.items() if k not in ("id", "scheduledActionsForRule", "assignments")})
+        policy["version"] = policy.get("version", 0) + 1
+        policy["lastModifiedDateTime"] = _now()
+        return Response(status=204)
+
+    def _dc_delete(self, version, path, query, body, policy_id):
+        self._dc(policy_id)
+        del self.compliance[policy_id]
+        self.compliance_assignments.pop(policy_id, None)
+        return Response(status=204)
+
+    @staticmethod
+    def _assignment(policy_id: str, a: dict) -> dict:
+        target = {**a["target"]}
+        target["@odata.type"] = target.get("@odata.type", "").lstrip("#")
+        key = target.get("groupId") or target.get("collectionId") or "all"
+        return {"@odata.type": "#microsoft.graph.deviceCompliancePolicyAssignment", "id": a.get("id") or f"{policy_id}_{key}", "target": target}
+
+    def _dc_assignments(self, version, path, query, body, policy_id):
+        self._dc(policy_id)
+        return self._collection(version, path, query, copy.deepcopy(self.compliance_assignments[policy_id]))
+
+    def _dc_assign(self, version, path, query, body, policy_id):
+        self._dc(policy_id)
+        if not isinstance(body, dict) or not isinstance(body.get("assignments"), list):
+            raise _Fail(400, "ModelValidationFailure", "The assignments parameter is required.")
+        self.compliance_assignments[policy_id] = [self._assignment(policy_id, a) for a in body["assignments"]]
+        return self._json({"value": copy.deepcopy(self.compliance_assignments[policy_id])})
+
+    # -- PIM eligibility
+
+    def _find_schedule(self, principal: str, role: str, scope: str) -> Optional[dict]:
+        return next((s for s in self.schedules if (s["principalId"], s["roleDefinitionId"], s["directoryScopeId"]) == (principal, role, scope)), None)
+
+    def _max_eligibility(self, role: str) -> tuple[bool, Optional[float]]:
+        for a in self.pim_assignments:
+            if a["roleDefinitionId"] == role:
+                rule = self.rule(a["policyId"], "Expiration_Admin_Eligibility")
+                return bool(rule.get("isExpirationRequired")), duration_seconds(rule.get("maximumDuration") or "")
+        return False, None
+
+    def _elig_request(self, version, path, query, body):
+        if not isinstance(body, dict):
+            raise _Fail(400, "BadRequest", "A request body is required.")
+        action = body.get("action")
+        if action not in ("adminAssign", "adminUpdate", "adminRemove", "adminExtend", "adminRenew"):
+            raise _Fail(400, "BadRequest", f"Invalid action '{action}'.")
+        for key in ("principalId", "roleDefinitionId", "directoryScopeId"):
+            if not body.get(key):
+                raise _Fail(400, "BadRequest", f"The property '{key}' is required.")
+        principal, role, scope = body["principalId"], body["roleDefinitionId"], body["directoryScopeId"]
+        existing = self._find_schedule(principal, role, scope)
+        if action == "adminRemove":
+            if existing is None:
+                raise _Fail(400, "RoleAssignmentDoesNotExist", "The Role assignment does not exist.")
+            self.schedules.remove(existing)
+            answer = sample("roleeligibilityschedulerequest-create-ex2-adminremove.response.json")
+            answer.update(id=str(uuid.uuid4()), principalId=principal, roleDefinitionId=role, directoryScopeId=scope, createdDateTime=_now())
+            return self._json(answer, 201)
+        if action == "adminAssign" and existing is not None:
+            raise _Fail(400, "RoleAssignmentExists", "The Role assignment already exists.")
+        if action != "adminAssign" and existing is None:
+            raise _Fail(400, "RoleAssignmentDoesNotExist", "The Role assignment does not exist.")
+        expiration = ((body.get("scheduleInfo") or {}).get("expiration")) or {"type": "noExpiration"}
+        required, maximum = self._max_eligibility(role)
+        start = datetime.now(timezone.utc)
+        if expiration.get("type") == "noExpiration":
+            if required:
+                raise _Fail(400, "RoleAssignmentRequestPolicyValidationFailed", 'The following policy rules failed: ["ExpirationRule"]')
+            end = None
+        elif expiration.get("type") == "afterDuration":
+            seconds = duration_seconds(expiration.get("duration") or "")
+            if seconds is None or (maximum is not None and seconds > maximum):
+                raise _Fail(400, "RoleAssignmentRequestPolicyValidationFailed", 'The following policy rules failed: ["ExpirationRule"]')
+            end = (start + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        else:
+            end = expiration.get("endDateTime")
+        if existing is None:
+            existing = self.add_schedule(principal, role, end)
+        else:
+            existing["scheduleInfo"]["expiration"] = (
+                {"type": "afterDateTime", "endDateTime": end, "duration": None} if end else {"type": "noExpiration", "endDateTime": None, "duration": None}
+            )
+        answer = sample("roleeligibilityschedulerequest-create-ex1-adminassign.response.json")
+        answer.update(
+            id=str(uuid.uuid4()), action=action, principalId=principal, roleDefinitionId=role, directoryScopeId=scope,
+            targetScheduleId=existing["id"], justification=body.get("justification"), createdDateTime=_now(),
+        )
+        answer["scheduleInfo"] = copy.deepcopy(existing["scheduleInfo"])
+        return self._json(answer, 201)
+
+    def _elig_list(self, version, path, query, body):
+        f = self._filter(query)
+        items = [copy.deepcopy(s) for s in self.schedules if all(s.get(k) == v for k, v in f.items())]
+        return self._collection(version, path, query, items)
+
+    def _elig_get(self, version, path, query, body, schedule_id):
+        found = next((s for s in self.schedules if s["id"] == schedule_id), None)
+        if found is None:
+            raise _Fail(404, "ResourceNotFound", f"No schedule found with id '{schedule_id}'.")
+        return self._json(copy.deepcopy(found))
+
+    # -- anything else seeded as a plain collection (paging tests, drift snapshots)
+
+    def _generic_collection(self, version, path, query, body, _path):
+        if path not in self.collections:
+            segment = path.strip("/").split("/")[-1]
+            raise _Fail(400, "BadRequest", f"Resource not found for the segment '{segment}'.")
+        return self._collection(version, path, query, copy.deepcopy(self.collections[path]))
+
+
+class _Fail(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+@pytest.fixture(scope="session")
+def graph_server():
+    """One HTTP server on 127.0.0.1 for the session; each test gets fresh handlers on it."""
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.start()
+    yield server
+    server.clear()
+    if server.is_running():
+        server.stop()
+
+
+@pytest.fixture
+def graph(graph_server, monkeypatch) -> GraphDouble:
+    """A fresh Graph double; ZTB_GRAPH_URL and ZTB_ACCESS_TOKEN point at it, retry sleeps are recorded."""
+    graph_server.clear()
+    double = GraphDouble(graph_server)
+
+    async def no_wait(delay: float, *args: Any, **kwargs: Any) -> None:
+        double.sleeps.append(delay)
+
+    monkeypatch.setattr("kiota_http.middleware.retry_handler.asyncio.sleep", no_wait)
+    monkeypatch.setenv("ZTB_GRAPH_URL", double.root)
+    monkeypatch.setenv("ZTB_ACCESS_TOKEN", TOKEN)
+    yield double
+    graph_server.clear()

@@ -1,0 +1,57 @@
+"""`ztb drift`: the tenant (live or a snapshot) against the baseline; exit 2 on drift."""
+
+from __future__ import annotations
+
+import click
+
+from ..errors import EXIT_CHANGES, ZtbError
+from ..options import config_option, load_baseline, warn
+from .export import graph_url_option, read_tenant, write_atomically
+
+FORMATS = ["text", "markdown", "json", "junit", "sarif"]
+
+
+@click.command()
+@config_option
+@click.option("--snapshot", "snapshot_path", default=None, help="Compare with this `ztb export` file (`-` for stdin) instead of reading the tenant.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--previous", default=None, type=click.Path(dir_okay=False), help="An earlier `--format json` result: mark findings new, persisting or fixed.")
+@graph_url_option
+@click.option("--out", "out", default=None, type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")
+def command(config_path: str, snapshot_path: str | None, fmt: str, previous: str | None, graph_url: str | None, out: str | None) -> None:
+    """Compare the tenant with the baseline and report drift per control ID.
+
+    Each finding is missing, changed (every field with desired and actual value), notEnforced
+    (disabled or report-only where the baseline enforces), unmanaged (a CA policy outside the
+    baseline that reaches privileged users) or uncovered (a privileged built-in role outside the
+    baseline's scope), with its impact: weakens, strengthens or neutral.
+
+    Exit codes: 0 in sync, 2 drift, 1 could not tell (authentication, throttling past retries,
+    a partial or malformed read, a bad config or snapshot). A partial read is never "no drift".
+
+    \b
+    Examples:
+        ztb drift --config Pulumi.prod.yaml                       # live, read-only Graph
+        ztb drift --snapshot tenant.json --format sarif --out drift.sarif
+        ztb drift --format json --previous last.json --out now.json
+    """
+    from .. import drift, drift_formats
+    from ..snapshot import SnapshotError, load
+
+    baseline = load_baseline(config_path)
+    warn(baseline)
+    try:
+        snap = load(snapshot_path) if snapshot_path else read_tenant(baseline, graph_url)
+        report = drift.detect(baseline, snap)
+        if previous:
+            drift.mark_history(report, drift.load_previous(previous))
+    except (SnapshotError, drift.DriftError) as e:
+        raise ZtbError(str(e)) from None
+    text = drift_formats.render(report, fmt, config_path)
+    if out:
+        write_atomically(out, text)
+        click.echo(drift_formats.summary(report), err=True)
+    else:
+        click.echo(text)
+    if not report.in_sync:
+        click.get_current_context().exit(EXIT_CHANGES)

@@ -1,0 +1,157 @@
+"""How `ztb drift` prints a report: text, markdown, json, JUnit XML (one test case per control)
+and SARIF 2.1.0 (one result per finding, ruleId = control ID) for code-scanning dashboards."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from . import __version__
+from .drift import FIXED, Finding, Report
+from .render import markdown, table
+
+STATUS_WORDS = {
+    "missing": "missing", "changed": "changed", "notEnforced": "not enforced",
+    "unmanaged": "unmanaged", "uncovered": "uncovered",
+}
+SARIF_LEVEL = {"weakens": "error", "neutral": "warning", "strengthens": "note"}
+SARIF_BASELINE = {"new": "new", "persisting": "unchanged", "fixed": "absent"}
+INFO_URI = "https://learn.microsoft.com/security/zero-trust/copilots/zero-trust-microsoft-copilot-for-security"
+
+
+def summary(r: Report) -> str:
+    cur = r.current
+    if not cur:
+        head = "In sync: no drift"
+    else:
+        by = {i: sum(1 for f in cur if f.impact == i) for i in ("weakens", "neutral", "strengthens")}
+        parts = ", ".join(f"{n} {i}" for i, n in by.items() if n)
+        head = f"Drift: {len(cur)} finding{'s' if len(cur) != 1 else ''} ({parts})"
+    fixed = sum(1 for f in r.findings if f.trend == FIXED)
+    tail = f"; {fixed} fixed since the previous run" if fixed else ""
+    checked = len(r.controls) - len(r.not_checked)
+    return (f"{head}{tail}. {checked} controls compared with tenant {r.tenant_id or '?'} "
+            f"(snapshot {r.exported_at or '?'}); {len(r.not_checked)} not checked (manual or not in the snapshot).")
+
+
+def _change_line(ch: dict[str, Any]) -> str:
+    return f"{ch['path']}: {json.dumps(ch['desired'])} -> {json.dumps(ch['actual'])} ({ch['impact']})"
+
+
+def text(r: Report) -> str:
+    rows = [[f.control_id, STATUS_WORDS.get(f.status, f.status), f.impact, f.trend or "", f.display_name] for f in r.findings]
+    out = [summary(r)]
+    if rows:
+        out += ["", table(["CONTROL", "STATUS", "IMPACT", "TREND", "DISPLAY NAME"], rows), ""]
+        for f in r.findings:
+            out.append(f"{f.control_id} ({STATUS_WORDS.get(f.status, f.status)}, {f.impact}): {f.reason}")
+            out += [f"    {_change_line(ch)}" for ch in f.changes]
+    return "\n".join(out)
+
+
+def markdown_report(r: Report) -> str:
+    out = [f"## ztb drift: {'in sync' if r.in_sync else 'drift found'}", "", summary(r)]
+    if r.findings:
+        rows = [[f"`{f.control_id}`", STATUS_WORDS.get(f.status, f.status), f"**{f.impact}**" if f.impact == "weakens" else f.impact,
+                 f.trend or "", f.display_name, f.reason] for f in r.findings]
+        out += ["", markdown(["control", "status", "impact", "trend", "display name", "why"], rows)]
+        detailed = [f for f in r.findings if f.changes]
+        if detailed:
+            out += ["", "### Changes", ""]
+            for f in detailed:
+                out.append(f"- **{f.control_id}**")
+                out += [f"  - `{ch['path']}`: `{json.dumps(ch['desired'])}` → `{json.dumps(ch['actual'])}` ({ch['impact']})" for ch in f.changes]
+    return "\n".join(out)
+
+
+def json_report(r: Report) -> str:
+    return json.dumps(r.as_dict(), indent=2, ensure_ascii=False)
+
+
+def _message(f: Finding) -> str:
+    lines = [f"{STATUS_WORDS.get(f.status, f.status)} ({f.impact}): {f.reason}"]
+    return "\n".join(lines + [_change_line(ch) for ch in f.changes])
+
+
+def junit(r: Report) -> str:
+    by_id: dict[str, list[Finding]] = {}
+    for f in r.current:
+        by_id.setdefault(f.control_id, []).append(f)
+    cases: list[tuple[str, str, list[Finding], str]] = [
+        (c.id, c.display_name, by_id.pop(c.id, []), r.not_checked.get(c.id, "")) for c in r.controls
+    ]
+    cases += [(cid, fs[0].display_name, fs, "") for cid, fs in by_id.items()]  # unmanaged, uncovered
+    suite = ET.Element("testsuite", name="ztb drift", tests=str(len(cases)),
+                       failures=str(sum(1 for c in cases if c[2])), skipped=str(sum(1 for c in cases if c[3] and not c[2])),
+                       errors="0", timestamp=r.exported_at or "")
+    for cid, name, fs, skip in cases:
+        case = ET.SubElement(suite, "testcase", classname="ztb.drift", name=f"{cid} {name}".strip())
+        for f in fs:
+            fail = ET.SubElement(case, "failure", type=f.status, message=f"{STATUS_WORDS.get(f.status, f.status)} ({f.impact})")
+            fail.text = _message(f)
+        if skip and not fs:
+            ET.SubElement(case, "skipped", message=skip[:200])
+    root = ET.Element("testsuites", name="ztb drift")
+    root.append(suite)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
+
+
+def sarif(r: Report, config_path: str | None = None) -> str:
+    controls = {c.id: c for c in r.controls}
+    rules, seen = [], set()
+    results = []
+    for f in r.findings:
+        if f.control_id not in seen:
+            seen.add(f.control_id)
+            c = controls.get(f.control_id)
+            rule = {"id": f.control_id, "name": f.control_id.replace("-", ""),
+                    "shortDescription": {"text": c.title if c else STATUS_WORDS.get(f.status, f.status) + ": " + f.display_name}}
+            if c:
+                rule["fullDescription"] = {"text": c.rationale}
+                rule["properties"] = {"kind": c.kind, "step": c.step, "principle": c.principle, "source": c.source}
+            rules.append(rule)
+        result: dict[str, Any] = {
+            "ruleId": f.control_id,
+            "ruleIndex": next(i for i, x in enumerate(rules) if x["id"] == f.control_id),
+            "level": "none" if f.trend == FIXED else SARIF_LEVEL.get(f.impact, "warning"),
+            "message": {"text": _message(f)},
+            "locations": [_location(f, config_path)],
+            "partialFingerprints": {"ztbFinding/v1": f"{f.control_id}:{f.status}"},
+            "properties": {"status": f.status, "impact": f.impact, "objectId": f.object_id, "changes": f.changes},
+        }
+        if f.trend:
+            result["baselineState"] = SARIF_BASELINE[f.trend]
+        results.append(result)
+    doc = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "ztb", "version": __version__, "informationUri": INFO_URI, "rules": rules}},
+            "results": results,
+            "properties": {"inSync": r.in_sync, "tenantId": r.tenant_id, "exportedAt": r.exported_at},
+        }],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+def _location(f: Finding, config_path: str | None) -> dict[str, Any]:
+    loc: dict[str, Any] = {"logicalLocations": [{"name": f.display_name or f.control_id, "kind": "resource",
+                                                "fullyQualifiedName": f"{f.kind}/{f.object_id or f.control_id}"}]}
+    if config_path:
+        # Code-scanning dashboards need a file: the stack config that declares the control.
+        loc["physicalLocation"] = {"artifactLocation": {"uri": config_path}, "region": {"startLine": 1}}
+    return loc
+
+
+def render(r: Report, fmt: str, config_path: str | None = None) -> str:
+    if fmt == "json":
+        return json_report(r)
+    if fmt == "markdown":
+        return markdown_report(r)
+    if fmt == "junit":
+        return junit(r)
+    if fmt == "sarif":
+        return sarif(r, config_path)
+    return text(r)

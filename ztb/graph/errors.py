@@ -1,0 +1,54 @@
+"""The one exception Graph calls raise: a readable line naming what failed and why.
+
+Kept free of msgraph/kiota imports so code that only catches or formats Graph errors (the CLI's
+error handler, the providers' callers) does not pay for importing the SDK.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+
+class GraphError(Exception):
+    """A failed Graph call, as one line: ``METHOD /resource: HTTP 400 Code: message``.
+
+    ``resource`` is the path below the API version, without the query string (queries hold
+    object IDs and filters, which are noise in a message and may be long). Attributes let
+    callers branch without parsing the text: ``status`` (None when no HTTP answer came),
+    ``code`` (Graph's ``error.code``), ``graph_message``, ``request_id``.
+    """
+
+    def __init__(
+        self,
+        method: str,
+        resource: str,
+        status: Optional[int],
+        code: str = "",
+        message: str = "",
+        request_id: str = "",
+    ) -> None:
+        self.method = method.upper()
+        self.resource = resource
+        self.status = status
+        self.code = code or ""
+        self.graph_message = " ".join((message or "").split())  # one line, always
+        self.request_id = request_id or ""
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        where = f"{self.method} {self.resource}"
+        if self.status is None:
+            head = f"{where}: {self.code}" if self.code else where
+        else:
+            head = f"{where}: HTTP {self.status}" + (f" {self.code}" if self.code else "")
+        text = f"{head}: {self.graph_message}" if self.graph_message else head
+        if self.request_id:
+            text += f" [request-id {self.request_id}]"
+        return text
+
+    @property
+    def not_found(self) -> bool:
+        return self.status == 404
+
+
+__all__ = ["GraphError"]

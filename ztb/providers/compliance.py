@@ -1,0 +1,305 @@
+"""Intune device compliance policies and their assignments, through Graph **beta**.
+
+The Zero Trust settings for privileged devices (firewall, antivirus, TPM, Defender for Endpoint
+risk) exist only in beta's windows10CompliancePolicy, so every call goes to
+``/beta/deviceManagement/deviceCompliancePolicies``.
+
+Two shapes of resource, one provider:
+
+* **managed** (PRIV-DEV-01), inputs ``policy`` (the Graph object, with its one block action in
+  ``scheduledActionsForRule``) and ``assignments``:
+  create POSTs the policy, then ``POST .../{id}/assign`` (if assigning fails the new policy is
+  deleted again, so no orphan is left that Pulumi does not know about); update PATCHes only the
+  changed settings (with ``@odata.type``, which Graph requires) and re-assigns when the
+  assignment targets differ from the live ones; delete deletes the policy; read/import by policy ID.
+  The policy's assignments are the stack's: ones added in the portal are drift and are replaced.
+* **assign-only** (PRIV-DEV-1x, ``assignOnly: true``), inputs ``policyId`` and ``assignments``:
+  an existing policy is assigned to the stack's groups. The assign action replaces the whole
+  set, so every write reads the live assignments first and keeps those that are not the
+  stack's; delete removes only the assignments the stack added (not ones that were already
+  there when it adopted the policy). The policy itself is never changed or deleted.
+
+``scheduledActionsForRule`` is write-only (a GET does not return it); Graph offers no PATCH
+for it, so a change to it after creation is not applied (replace the resource to apply one).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Optional
+from urllib.parse import quote
+
+import pulumi
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
+
+from ztb.graph.errors import GraphError
+from ztb.normalize import Change, compare
+
+from . import GUID_RE, OBSERVED, ProviderError, failing_as, graph_for, has_unknowns, label, same_id, wire
+
+KIND = "deviceCompliancePolicy"
+POLICIES = "/deviceManagement/deviceCompliancePolicies"
+BETA = "beta"
+WRITE_ONLY = ("scheduledActionsForRule", "assignments")
+
+
+# --------------------------------------------------------------------------- assignments
+
+
+def target_key(assignment: dict) -> tuple:
+    """What an assignment *is*: its target type, group (or collection) and assignment filter."""
+    target = assignment.get("target") or {}
+    kind = str(target.get("@odata.type", "")).lstrip("#").lower().removeprefix("microsoft.graph.")
+    return (
+        kind,
+        str(target.get("groupId") or target.get("collectionId") or "").lower(),
+        str(target.get("deviceAndAppManagementAssignmentFilterId") or "").lower(),
+        str(target.get("deviceAndAppManagementAssignmentFilterType") or "none").lower(),
+    )
+
+
+def keys(assignments: Iterable[dict]) -> set[tuple]:
+    return {target_key(a) for a in assignments or []}
+
+
+def only_targets(assignments: Iterable[dict]) -> list[dict]:
+    """Assignments as the stack writes them: the target alone (ids and types are Graph's)."""
+    return [{"target": a.get("target") or {}} for a in assignments or []]
+
+
+def merged(live: list[dict], remove: set[tuple], add: list[dict]) -> list[dict]:
+    """The set to post to ``assign``: live minus ``remove``, plus ``add`` (no duplicates)."""
+    kept = [a for a in live if target_key(a) not in remove]
+    present = keys(kept)
+    return kept + [a for a in add if target_key(a) not in present]
+
+
+def assignment_changes(desired: list[dict], actual: list[dict], assign_only: bool) -> list[Change]:
+    want, have = keys(desired), keys(actual)
+    missing = want - have if assign_only else want ^ have
+    return [Change("assignments", desired, actual)] if missing else []
+
+
+def inputs_from_desired(desired: dict, assign_only: bool) -> dict:
+    """Provider inputs from a control's desired JSON (``ztb.model.compliance``), refs already resolved."""
+    assignments = list(desired.get("assignments") or [])
+    if assign_only:
+        return {"policyId": desired["id"], "assignments": assignments, "assignOnly": True}
+    return {"policy": {k: v for k, v in desired.items() if k != "assignments"}, "assignments": assignments}
+
+
+def block_actions(policy: dict) -> int:
+    return sum(
+        1
+        for rule in policy.get("scheduledActionsForRule") or []
+        for c in (rule or {}).get("scheduledActionConfigurations") or []
+        if str((c or {}).get("actionType", "")).lower() == "block"
+    )
+
+
+# --------------------------------------------------------------------------- provider
+
+
+class DeviceCompliancePolicyProvider(ResourceProvider):
+    """A beta device compliance policy (managed) or assignments to an existing one (assign-only)."""
+
+    serialize_as_secret_always = False
+
+    # -- Graph access
+
+    @staticmethod
+    def _get(g, policy_id: str) -> Optional[dict]:
+        try:
+            return g.get_json(f"{POLICIES}/{quote(policy_id)}", version=BETA)
+        except GraphError as e:
+            if e.not_found:
+                return None
+            raise
+
+    @staticmethod
+    def _assignments(g, policy_id: str) -> list[dict]:
+        return g.list_all(f"{POLICIES}/{quote(policy_id)}/assignments", version=BETA)
+
+    @staticmethod
+    def _assign(g, policy_id: str, assignments: list[dict]) -> None:
+        g.post_json(f"{POLICIES}/{quote(policy_id)}/assign", {"assignments": wire(assignments)}, version=BETA)
+
+    @staticmethod
+    def _project(live: dict, desired: Optional[dict]) -> dict:
+        """The live policy with the keys the stack states (write-only ones carried from the inputs)."""
+        if desired is None:
+            return {k: v for k, v in live.items() if not k.startswith("@odata.") or k == "@odata.type"}
+        out = {k: live[k] for k in desired if k in live}
+        for k in WRITE_ONLY:
+            if k in desired:
+                out[k] = desired[k]
+        return out
+
+    @staticmethod
+    def _outs(props: dict[str, Any], policy_id: str, **values: Any) -> dict[str, Any]:
+        outs: dict[str, Any] = {"policyId": policy_id, **values, OBSERVED: True}
+        for key in ("controlId", "graphUrl", "assignOnly"):
+            if props.get(key) is not None:
+                outs[key] = props[key]
+        return outs
+
+    # -- ResourceProvider
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures = []
+        if news.get("assignOnly"):
+            pid = news.get("policyId")
+            if not has_unknowns(pid) and not (isinstance(pid, str) and GUID_RE.match(pid)):
+                failures.append(CheckFailure("policyId", f"{pid!r} is not a compliance policy ID"))
+        else:
+            policy = news.get("policy")
+            if not isinstance(policy, dict) or not policy.get("@odata.type"):
+                failures.append(CheckFailure("policy", "give the policy as a Graph object with its @odata.type"))
+            elif not has_unknowns(policy.get("scheduledActionsForRule")) and block_actions(policy) != 1:
+                failures.append(CheckFailure("policy", "scheduledActionsForRule must hold exactly one block action (Graph rejects the policy otherwise)"))
+        assignments = news.get("assignments")
+        if not has_unknowns(assignments) and (not isinstance(assignments, list) or any(not isinstance(a, dict) or "target" not in a for a in assignments)):
+            failures.append(CheckFailure("assignments", "give a list of {target: {...}} assignments"))
+        return CheckResult(news, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        replaces = []
+        assign_only = bool(news.get("assignOnly"))
+        if bool(olds.get("assignOnly")) != assign_only:
+            replaces.append("assignOnly")
+        if assign_only:
+            if not has_unknowns(news.get("policyId")) and not same_id(olds.get("policyId"), news.get("policyId")):
+                replaces.append("policyId")
+        else:
+            old_type = str((olds.get("policy") or {}).get("@odata.type", "")).lower()
+            new_type = (news.get("policy") or {}).get("@odata.type", "")
+            if not has_unknowns(new_type) and old_type != str(new_type).lower():
+                replaces.append("policy")  # Graph cannot change a policy's platform type
+        if has_unknowns(news.get("assignments")) or has_unknowns(news.get("policy")):
+            return DiffResult(changes=True, replaces=replaces, delete_before_replace=False)
+        return DiffResult(changes=bool(replaces or self.changes(olds, news)), replaces=replaces, delete_before_replace=False)
+
+    @staticmethod
+    def changes(olds: dict[str, Any], news: dict[str, Any]) -> list[Change]:
+        """Field-level differences between a desired state and an observed one."""
+        assign_only = bool(news.get("assignOnly"))
+        out: list[Change] = []
+        if not assign_only:
+            out += compare(KIND, news.get("policy") or {}, olds.get("policy") or {})
+        out += assignment_changes(news.get("assignments") or [], olds.get("assignments") or [], assign_only)
+        return out
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        what = label(props, "device compliance policy")
+        with failing_as(what), graph_for(props) as g:
+            if props.get("assignOnly"):
+                return self._create_assign_only(g, props)
+            policy = props["policy"]
+            if block_actions(policy) != 1:
+                raise ProviderError("scheduledActionsForRule must hold exactly one block action; Graph rejects the policy otherwise")
+            body = wire({k: v for k, v in policy.items() if k != "assignments"})
+            created = g.post_json(POLICIES, body, version=BETA)
+            if not isinstance(created, dict) or not created.get("id"):
+                raise ProviderError(f"POST /beta{POLICIES} answered without the new policy's id")
+            policy_id = created["id"]
+            try:
+                self._assign(g, policy_id, props.get("assignments") or [])
+            except GraphError as e:
+                raise ProviderError(self._rolled_back(g, policy_id, e)) from None
+            return CreateResult(policy_id, self._outs(
+                props, policy_id, policy=self._project(created, policy), assignments=only_targets(props.get("assignments")),
+            ))
+
+    @staticmethod
+    def _rolled_back(g, policy_id: str, cause: GraphError) -> str:
+        try:
+            g.delete(f"{POLICIES}/{quote(policy_id)}", version=BETA)
+            return f"created policy {policy_id} but could not assign it ({cause}); the policy was deleted again"
+        except GraphError as e:
+            return f"created policy {policy_id} but could not assign it ({cause}), nor delete it ({e}); delete it in Intune by hand"
+
+    def _create_assign_only(self, g, props: dict[str, Any]) -> CreateResult:
+        policy_id = props["policyId"]
+        if self._get(g, policy_id) is None:
+            raise ProviderError(f"existing compliance policy {policy_id} was not found in Intune; check ztb:deviceCompliance.assignExistingPolicyIds")
+        live = self._assignments(g, policy_id)
+        ours = props.get("assignments") or []
+        preexisting = sorted(keys(ours) & keys(live))
+        wanted = merged(live, set(), only_targets(ours))
+        if keys(wanted) != keys(live):
+            self._assign(g, policy_id, wanted)
+        return CreateResult(policy_id, self._outs(
+            props, policy_id, assignments=only_targets(ours), preexisting=[list(k) for k in preexisting],
+        ))
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        with failing_as(label(news, f"device compliance policy {id_}")), graph_for(news) as g:
+            live_policy = self._get(g, id_)
+            if live_policy is None:
+                raise ProviderError(f"policy {id_} no longer exists in Intune; run `pulumi refresh` so it is created again")
+            live = self._assignments(g, id_)
+            ours = only_targets(news.get("assignments"))
+            if news.get("assignOnly"):
+                preexisting = {tuple(k) for k in olds.get("preexisting") or []}
+                stale = keys(olds.get("assignments") or []) - preexisting - keys(ours)
+                wanted = merged(live, stale, ours)
+                if keys(wanted) != keys(live):
+                    self._assign(g, id_, wanted)
+                return UpdateResult(self._outs(news, id_, assignments=ours, preexisting=[list(k) for k in sorted(preexisting)]))
+            desired = news["policy"]
+            changed = sorted({c.path.split(".")[0].split("[")[0] for c in compare(KIND, desired, live_policy)})
+            changed = [k for k in changed if k in desired and k not in WRITE_ONLY]
+            if changed:
+                body = {"@odata.type": desired["@odata.type"], **{k: desired[k] for k in changed}}
+                g.patch_json(f"{POLICIES}/{quote(id_)}", wire(body), version=BETA)
+                live_policy = {**live_policy, **{k: desired[k] for k in changed}}
+            if keys(live) != keys(ours):
+                self._assign(g, id_, ours)
+            return UpdateResult(self._outs(news, id_, policy=self._project(live_policy, desired), assignments=ours))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        importing = not props.get(OBSERVED)
+        with failing_as(label(props, f"device compliance policy {id_}")), graph_for(props) as g:
+            live_policy = self._get(g, id_)
+            if live_policy is None:
+                return ReadResult(None, {})
+            live = only_targets(self._assignments(g, id_))
+        if props.get("assignOnly"):
+            ours = keys(props.get("assignments") or [])
+            present = [a for a in live if target_key(a) in ours]
+            outs = self._outs(props, id_, assignments=present, preexisting=props.get("preexisting") or [])
+            inputs = {"policyId": id_, "assignOnly": True, "assignments": present} if importing else None
+        else:
+            desired = props.get("policy") if isinstance(props.get("policy"), dict) else None
+            outs = self._outs(props, id_, policy=self._project(live_policy, desired), assignments=live)
+            inputs = {"policy": outs["policy"], "assignments": live} if importing else None
+        if inputs is not None:
+            inputs.update({k: props[k] for k in ("controlId", "graphUrl") if props.get(k) is not None})
+        return ReadResult(id_, outs, inputs)
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        with failing_as(label(props, f"device compliance policy {id_}")), graph_for(props) as g:
+            if props.get("assignOnly"):
+                try:
+                    live = self._assignments(g, id_)
+                except GraphError as e:
+                    if e.not_found:
+                        return  # the policy itself is gone: nothing of ours is left
+                    raise
+                preexisting = {tuple(k) for k in props.get("preexisting") or []}
+                ours = keys(props.get("assignments") or []) - preexisting
+                remaining = [a for a in live if target_key(a) not in ours]
+                if len(remaining) != len(live):
+                    self._assign(g, id_, remaining)
+                return
+            try:
+                g.delete(f"{POLICIES}/{quote(id_)}", version=BETA)
+            except GraphError as e:
+                if not e.not_found:
+                    raise
+
+
+class DeviceCompliancePolicy(pulumi.dynamic.Resource, module="ztb", name="DeviceCompliancePolicy"):
+    """A managed beta compliance policy, or the stack's assignments to an existing one (ID: the policy ID)."""
+
+    def __init__(self, name: str, props: dict[str, Any], opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__(DeviceCompliancePolicyProvider(), name, props, opts)

@@ -1,0 +1,215 @@
+"""PIM settings of a directory role: the managed rules of its unifiedRoleManagementPolicy.
+
+Graph has no create or delete for these policies: every directory role already has exactly one,
+found through its policy assignment. So this provider *adopts* the role's policy and converges
+the rules the baseline manages, leaving the others as the tenant has them.
+
+* create / update: find the policy (``GET /policies/roleManagementPolicyAssignments?$filter=scopeId
+  eq '/' and scopeType eq 'DirectoryRole' and roleDefinitionId eq '{id}'&$expand=policy($expand=rules)``),
+  compare each managed rule with the live one (:func:`ztb.normalize.compare`) and
+  ``PATCH /policies/roleManagementPolicies/{policyId}/rules/{ruleId}`` only the rules that differ,
+  each with its ``@odata.type``, id, target and settings (Graph answers 204, or 200 on beta).
+* read (refresh, import): the live managed rules. Import ID: the policy ID
+  (``DirectoryRole_<tenant>_<guid>``) or the role definition (template) ID.
+* delete: **deliberately leaves the tenant's PIM settings as they are** and sends nothing.
+  Graph cannot delete the policy, and "restoring defaults" would be a silent weakening on
+  ``pulumi destroy`` (permanent assignments allowed again, no MFA on activation, no
+  notifications) of exactly the roles this baseline protects. Removing a role from the stack
+  therefore stops managing it; an operator who wants the old settings back sets them in PIM.
+
+Resource ID: the policy ID. Inputs: ``roleDefinitionId``, ``scopeId`` ("/"), ``scopeType``
+("DirectoryRole"), ``rules`` (Graph rule objects), optional ``controlId``, ``graphUrl``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Optional
+from urllib.parse import quote
+
+import pulumi
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
+
+from ztb.graph.errors import GraphError
+from ztb.normalize import compare
+
+from . import GUID_RE, OBSERVED, ProviderError, failing_as, graph_for, has_unknowns, label, odata_literal, same_id, wire
+
+KIND = "roleManagementPolicy"
+ASSIGNMENTS = "/policies/roleManagementPolicyAssignments"
+POLICIES = "/policies/roleManagementPolicies"
+IDENTITY = ("roleDefinitionId", "scopeId", "scopeType")
+DEFAULTS = {"scopeId": "/", "scopeType": "DirectoryRole"}
+_RULE_IN_PATH = re.compile(r"^rules\[([^\]]+)\]")
+
+
+def rule_ids_that_differ(desired_rules: list[dict], live_rules: list[dict]) -> list[str]:
+    """IDs of desired rules whose live counterpart differs, in the desired order."""
+    changes = compare(KIND, {"rules": desired_rules}, {"rules": live_rules})
+    differing = {m.group(1).lower() for c in changes if (m := _RULE_IN_PATH.match(c.path))}
+    return [r["id"] for r in desired_rules if r["id"].lower() in differing]
+
+
+def project(live_rules: list[dict], desired_rules: Optional[list[dict]]) -> list[dict]:
+    """The live rules the stack manages, in its order and with its keys (so previews line up)."""
+    by_id = {str(r.get("id", "")).lower(): r for r in live_rules}
+    if desired_rules is None:
+        from ztb.model.pim import MANAGED_RULES
+
+        return [by_id[i.lower()] for i in MANAGED_RULES if i.lower() in by_id]
+    out = []
+    for d in desired_rules:
+        live = by_id.get(str(d.get("id", "")).lower())
+        if live is not None:
+            out.append({k: live[k] for k in d if k in live})
+    return out
+
+
+class RoleManagementPolicyProvider(ResourceProvider):
+    """Converges the managed rules of one directory role's PIM policy; see the module docstring."""
+
+    serialize_as_secret_always = False
+
+    # -- Graph access
+
+    @staticmethod
+    def _find(g, role_definition_id: str, scope_id: str = "/", scope_type: str = "DirectoryRole") -> Optional[dict]:
+        """The role's policy assignment with its policy and rules expanded, or None."""
+        flt = f"scopeId eq {odata_literal(scope_id)} and scopeType eq {odata_literal(scope_type)} and roleDefinitionId eq {odata_literal(role_definition_id)}"
+        found = g.list_all(ASSIGNMENTS, {"$filter": flt, "$expand": "policy($expand=rules)"})
+        if not found:
+            return None
+        if len(found) > 1:
+            ids = ", ".join(sorted(a.get("policyId", "?") for a in found))
+            raise ProviderError(f"role {role_definition_id} has {len(found)} PIM policies at scope '{scope_id}' ({ids}); expected one")
+        assignment = found[0]
+        policy = assignment.get("policy") or {}
+        if "rules" not in policy:
+            policy = {**policy, "rules": g.list_all(f"{POLICIES}/{quote(assignment['policyId'])}/rules")}
+            assignment = {**assignment, "policy": policy}
+        return assignment
+
+    @staticmethod
+    def _policy(g, policy_id: str) -> Optional[dict]:
+        try:
+            return g.get_json(f"{POLICIES}/{quote(policy_id)}", {"$expand": "rules"})
+        except GraphError as e:
+            if e.not_found:
+                return None
+            raise
+
+    def _converge(self, g, policy_id: str, desired: list[dict], live: list[dict]) -> list[dict]:
+        """PATCH the rules that differ; the rules as they now are."""
+        live_by_id = {str(r.get("id", "")).lower(): r for r in live}
+        todo = rule_ids_that_differ(desired, live)
+        missing = [i for i in todo if i.lower() not in live_by_id]
+        if missing:
+            raise ProviderError(f"policy {policy_id} has no rule {', '.join(missing)}; Graph cannot add rules to a PIM policy")
+        for rule in desired:
+            if rule["id"] in todo:
+                answer = g.patch_json(f"{POLICIES}/{quote(policy_id)}/rules/{quote(rule['id'])}", wire(rule))
+                live_by_id[rule["id"].lower()] = answer if isinstance(answer, dict) and answer.get("id") else wire(rule)
+        return list(live_by_id.values())
+
+    @staticmethod
+    def _outs(props: dict[str, Any], assignment: dict, rules: list[dict], desired: Optional[list[dict]]) -> dict[str, Any]:
+        outs = {
+            "policyId": assignment["policyId"],
+            "roleDefinitionId": assignment.get("roleDefinitionId", props.get("roleDefinitionId")),
+            "scopeId": assignment.get("scopeId", "/"),
+            "scopeType": props.get("scopeType") or assignment.get("scopeType") or "DirectoryRole",
+            "rules": project(rules, desired),
+            OBSERVED: True,
+        }
+        for key in ("controlId", "graphUrl"):
+            if props.get(key) is not None:
+                outs[key] = props[key]
+        return outs
+
+    # -- ResourceProvider
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures = []
+        rid = news.get("roleDefinitionId")
+        if not has_unknowns(rid) and not (isinstance(rid, str) and GUID_RE.match(rid)):
+            failures.append(CheckFailure("roleDefinitionId", f"{rid!r} is not a role definition (template) ID"))
+        rules = news.get("rules")
+        if not has_unknowns(rules):
+            if not isinstance(rules, list) or not rules:
+                failures.append(CheckFailure("rules", "give the managed rules as a non-empty list of Graph rule objects"))
+            else:
+                ids = [r.get("id") if isinstance(r, dict) else None for r in rules]
+                if any(not isinstance(r, dict) or not r.get("id") or not r.get("@odata.type") for r in rules):
+                    failures.append(CheckFailure("rules", "every rule needs an id and an @odata.type (Graph requires the type in a rule PATCH)"))
+                elif len({i.lower() for i in ids}) != len(ids):
+                    failures.append(CheckFailure("rules", "a rule ID appears twice"))
+        return CheckResult(news, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        def value(props: dict[str, Any], key: str) -> Any:
+            return props.get(key) or DEFAULTS.get(key)
+
+        replaces = [k for k in IDENTITY if not has_unknowns(news.get(k)) and not same_id(value(olds, k), value(news, k))]
+        if has_unknowns(news.get("rules")):
+            return DiffResult(changes=True, replaces=replaces, stables=["policyId"], delete_before_replace=False)
+        changes = compare(KIND, {"rules": news.get("rules") or []}, {"rules": olds.get("rules") or []})
+        return DiffResult(changes=bool(changes or replaces), replaces=replaces, stables=["policyId"], delete_before_replace=False)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        rid = props["roleDefinitionId"]
+        with failing_as(label(props, f"PIM policy of role {rid}")), graph_for(props) as g:
+            assignment = self._find(g, rid, props.get("scopeId") or "/", props.get("scopeType") or "DirectoryRole")
+            if assignment is None:
+                raise ProviderError(f"no PIM policy is assigned to role {rid} at scope '/'; is it a directory role template ID?")
+            rules = self._converge(g, assignment["policyId"], props["rules"], assignment["policy"]["rules"])
+            return CreateResult(assignment["policyId"], self._outs(props, assignment, rules, props["rules"]))
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        rid = news["roleDefinitionId"]
+        with failing_as(label(news, f"PIM policy of role {rid}")), graph_for(news) as g:
+            assignment = self._find(g, rid, news.get("scopeId") or "/", news.get("scopeType") or "DirectoryRole")
+            if assignment is None:
+                raise ProviderError(f"no PIM policy is assigned to role {rid} any more; run `pulumi refresh`")
+            rules = self._converge(g, assignment["policyId"], news["rules"], assignment["policy"]["rules"])
+            return UpdateResult(self._outs(news, assignment, rules, news["rules"]))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        importing = not props.get(OBSERVED)
+        rid = props.get("roleDefinitionId")
+        with failing_as(label(props, f"PIM policy {id_}")), graph_for(props) as g:
+            if GUID_RE.match(id_ or ""):
+                rid = id_
+            if rid and GUID_RE.match(rid):
+                assignment = self._find(g, rid, props.get("scopeId") or "/", props.get("scopeType") or "DirectoryRole")
+            else:
+                assignment = self._import_by_policy_id(g, id_)
+            if assignment is None:
+                return ReadResult(None, {})
+            desired = props.get("rules") if isinstance(props.get("rules"), list) else None
+            outs = self._outs(props, assignment, assignment["policy"]["rules"], desired)
+        inputs = None
+        if importing:
+            inputs = {k: outs[k] for k in ("roleDefinitionId", "scopeId", "scopeType", "rules")}
+            inputs.update({k: props[k] for k in ("controlId", "graphUrl") if props.get(k) is not None})
+        return ReadResult(outs["policyId"], outs, inputs)
+
+    def _import_by_policy_id(self, g, policy_id: str) -> Optional[dict]:
+        policy = self._policy(g, policy_id)
+        if policy is None:
+            return None
+        flt = "scopeId eq '/' and scopeType eq 'DirectoryRole'"
+        found = [a for a in g.list_all(ASSIGNMENTS, {"$filter": flt}) if same_id(a.get("policyId"), policy_id)]
+        if not found:
+            raise ProviderError(f"policy {policy_id} is not assigned to a directory role at scope '/'; import a DirectoryRole policy")
+        return {**found[0], "policy": policy}
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        """Leave the role's PIM settings as they are (see the module docstring): nothing is sent."""
+        return None
+
+
+class RoleManagementPolicy(pulumi.dynamic.Resource, module="ztb", name="RoleManagementPolicy"):
+    """The managed PIM rules of one directory role (ID: the policy ID)."""
+
+    def __init__(self, name: str, props: dict[str, Any], opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__(RoleManagementPolicyProvider(), name, props, opts)
