@@ -70,6 +70,15 @@ class SecurityApp(_Strict):
     _guid = field_validator("appId")(_check_guid)
 
 
+class AcceptedPolicy(_Strict):
+    """A Conditional Access policy outside the baseline that reaches privileged users on purpose."""
+
+    id: str
+    reason: str = Field(min_length=3)
+
+    _guid = field_validator("id")(_check_guid)
+
+
 class Pim(_Strict):
     notificationMailbox: str = Field(description="Security mailbox that receives admin notifications of assignments and activations.")
     approverGroupId: Optional[str] = Field(default=None, description="Group whose members approve activation of the approval roles.")
@@ -166,6 +175,10 @@ class BaselineConfig(_Strict):
     pim: Pim
     deviceCompliance: DeviceCompliance = Field(default_factory=DeviceCompliance)
     eligibility: dict[str, list[str]] = Field(default_factory=dict, description="Principal object ID -> roles it becomes eligible for.")
+    acceptedUnmanagedPolicies: list[AcceptedPolicy] = Field(
+        default_factory=list,
+        description="Tenant-wide policies drift may see reaching privileged users without reporting them, unless they weaken.",
+    )
 
     @field_validator("tenantId", "emergencyAccessGroupId", "conditionalAccessExclusionGroupId", "privilegedGroupId")
     @classmethod

@@ -71,6 +71,8 @@ class Report:
     not_checked: dict[str, str]
     tenant_id: str = ""
     exported_at: str = ""
+    #: Unmanaged policies the stack accepts (ztb:acceptedUnmanagedPolicies) that do not weaken.
+    accepted: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def current(self) -> list[Finding]:
@@ -87,6 +89,7 @@ class Report:
             "tenantId": self.tenant_id,
             "exportedAt": self.exported_at,
             "notChecked": [{"controlId": k, "reason": v} for k, v in self.not_checked.items()],
+            "accepted": self.accepted,
         }
 
 
@@ -96,6 +99,7 @@ class _Drift:
         self.findings: list[Finding] = []
         self.ids: dict[str, str] = {}
         self.ctx = cl.Context.of(b.emergency_ids)
+        self.accepted: list[dict[str, Any]] = []
 
     # -- helpers -----------------------------------------------------------------------------
     def _missing(self, c: Control, why: str) -> None:
@@ -208,6 +212,7 @@ class _Drift:
             str(r.get("templateId") or r["id"]).lower() for r in self.snap["roleDefinitions"] if r.get("isPrivileged")
         }
         groups = {self.ids[k].lower(): k for k in PRIVILEGED_GROUP_KEYS if self.ids.get(k)}
+        accepted = {a.id: a.reason for a in self.b.config.acceptedUnmanagedPolicies}
         for p in others:
             if str(p.get("state", "")).lower() not in (ENABLED, REPORT_ONLY):
                 continue
@@ -222,6 +227,12 @@ class _Drift:
             if not reach:
                 continue
             v = cl.classify_unmanaged(p, self.ctx)
+            reason = accepted.get(str(p.get("id", "")).lower())
+            if reason and v.impact != cl.WEAKENS:
+                # Accepted on purpose, and still harmless: listed, not drift. An accepted policy
+                # that starts to weaken (its break-glass exclusion removed) is reported again.
+                self.accepted.append({"id": p["id"], "displayName": p.get("displayName", ""), "reason": reason})
+                continue
             state = "report-only" if str(p["state"]).lower() == REPORT_ONLY else "enabled"
             self.findings.append(Finding(
                 f"UNMANAGED-CA-{str(p['id'])[:8]}", "conditionalAccessPolicy", p.get("displayName", ""), UNMANAGED,
@@ -265,7 +276,7 @@ def detect(b: Baseline, snap: dict[str, Any]) -> Report:
     d.compliance()
     d.unmanaged(others)
     d.uncovered()
-    return Report(d.findings, list(b.controls), not_checked(b), snap.get("tenantId", ""), snap.get("exportedAt", ""))
+    return Report(d.findings, list(b.controls), not_checked(b), snap.get("tenantId", ""), snap.get("exportedAt", ""), d.accepted)
 
 
 # --- history --------------------------------------------------------------------------------
