@@ -4,7 +4,10 @@ import pulumi
 
 from components import stack_config
 from components.conditional_access import PrivilegedConditionalAccess
+from components.device_compliance import DeviceCompliance
+from components.pim_role_settings import PimRoleSettings
 from components.privileged_groups import PrivilegedGroups
+from components.role_eligibility import RoleEligibility
 from ztb.model.baseline import build
 
 baseline = build(stack_config.load())
@@ -13,7 +16,13 @@ for warning in baseline.warnings:
 
 groups = PrivilegedGroups("baseline-groups", baseline)
 conditional_access = PrivilegedConditionalAccess("baseline-ca", baseline, groups.ids)
+pim = PimRoleSettings("baseline-pim", baseline, groups.ids)
+eligibility = RoleEligibility("baseline-eligibility", baseline, groups.ids, pim=pim)
+compliance = DeviceCompliance("baseline-compliance", baseline, groups.ids)
 
 pulumi.export("groupIds", groups.ids)
 pulumi.export("conditionalAccessPolicyIds", conditional_access.policy_ids)
+pulumi.export("pimPolicyIds", pim.policy_ids)
+pulumi.export("eligibilityScheduleIds", eligibility.schedule_ids)
+pulumi.export("compliancePolicyIds", compliance.policy_ids)
 pulumi.export("controls", [c.id for c in baseline.controls])

@@ -33,6 +33,13 @@ from pulumi_policy import (
 CA_TYPE = "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy"
 GROUP_TYPE = "azuread:index/group:Group"
 DYNAMIC_TYPE = "pulumi-python:dynamic:Resource"
+#: The components register their dynamic providers under named types; older or third-party
+#: programs use the generic one. Both are read.
+PIM_DYNAMIC_TYPES = {DYNAMIC_TYPE, "pulumi-python:dynamic/ztb:RoleManagementPolicy"}
+
+
+def is_pim_dynamic(resource_type: str) -> bool:
+    return resource_type in PIM_DYNAMIC_TYPES
 GROUP_PIM_TYPE = "azuread:index/groupRoleManagementPolicy:GroupRoleManagementPolicy"
 #: Child names end in the lowercased control ID (components/*.py): these are permanent.
 PRIVILEGED_CA_NAME = re.compile(r"(?:^|-)priv-ca-\d+$")
@@ -179,7 +186,7 @@ def pim_activation_maximum(args: Any, report: Report) -> None:
     if limit_s is None:
         report(f"maximumActivationDuration {limit!r} is not an ISO 8601 duration such as PT2H")
         return
-    if args.resource_type == DYNAMIC_TYPE:
+    if is_pim_dynamic(args.resource_type):
         rule = _rule(pim_rules(args.props), "Expiration_EndUser_Assignment")
         if rule is None:
             return
@@ -200,7 +207,7 @@ def pim_activation_maximum(args: Any, report: Report) -> None:
 
 def pim_activation_requires_mfa_and_justification(args: Any, report: Report) -> None:
     """Advisory: activating a role asks for MFA (or an authentication context) and a justification."""
-    if args.resource_type != DYNAMIC_TYPE:
+    if not is_pim_dynamic(args.resource_type):
         return
     rules = pim_rules(args.props)
     enablement = _rule(rules, "Enablement_EndUser_Assignment")

@@ -189,7 +189,14 @@ def test_an_error_page_that_is_not_json_still_gives_status_and_resource(graph):
     graph.fail("GET", r"^/groups", 502, raw=b"<html><body>Bad Gateway</body></html>", content_type="text/html")
     with graph.client() as g:
         err = raised(lambda: g.list_all("/groups"))
-    assert str(err) == "GET /groups: HTTP 502: the error body is not Graph's JSON"
+    assert str(err) == "GET /groups: HTTP 502: the answer carries no Graph error (empty or not Graph's JSON)"
+
+
+def test_an_empty_error_answer_still_gives_status_and_resource(graph):
+    graph.fail("GET", r"^/groups", 500, raw=b"")
+    with graph.client() as g:
+        err = raised(lambda: g.get_json("/groups"))
+    assert (str(err), err.status) == ("GET /groups: HTTP 500: the answer carries no Graph error (empty or not Graph's JSON)", 500)
 
 
 def test_an_unreachable_graph_is_one_line_naming_the_call(monkeypatch):

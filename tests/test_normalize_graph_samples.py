@@ -115,3 +115,12 @@ def test_unmanaged_policy_without_known_break_glass_accounts_is_never_called_har
 
 def test_an_uncovered_privileged_role_weakens():
     assert classify_operation("uncovered", "roleManagementPolicy").impact == WEAKENS
+
+
+def test_a_changed_odata_type_reports_both_values():
+    from ztb.normalize import compare
+
+    desired = {"assignments": [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": "g1"}}]}
+    actual = {"assignments": [{"target": {"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": "g1"}}]}
+    changes = compare("deviceCompliancePolicy", desired, actual)
+    assert changes and all(c.desired is not None and c.actual is not None for c in changes)

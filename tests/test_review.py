@@ -434,3 +434,30 @@ def test_group_inputs_read_back_as_the_models_graph_json(pulumi_mocks):
         assert compare("group", c.desired, as_graph) == [], c.id
         assert as_graph["isAssignableToRole"] == c.desired["isAssignableToRole"]
     assert group_graph_path("assignableToRole") == "isAssignableToRole" and group_graph_path("members[3]") == "members"
+
+
+NAMED_TYPES = {
+    "baseline-pim-": "pulumi-python:dynamic/ztb:RoleManagementPolicy",
+    "baseline-compliance-": "pulumi-python:dynamic/ztb:DeviceCompliancePolicy",
+    "baseline-eligibility-": "pulumi-python:dynamic/ztb:RoleEligibility",
+}
+
+
+@pytest.mark.parametrize("name", ["create", "delete", "secrets", "update-no-detailed-diff"])
+def test_named_dynamic_types_the_components_register_review_the_same(name, tmp_path):
+    """The components register `pulumi-python:dynamic/ztb:<Name>`; review reads them like the generic type."""
+    text = (FIXTURES / f"{name}.json").read_text()
+    doc = json.loads(text)
+    for step in doc.get("steps", []):
+        for prefix, named in NAMED_TYPES.items():
+            if prefix in step["urn"]:
+                old = "pulumi-python:dynamic:Resource"
+                step["urn"] = step["urn"].replace(old, named)
+                for state in (step.get("oldState"), step.get("newState")):
+                    if state:
+                        state["type"] = named
+                        state["urn"] = state.get("urn", "").replace(old, named)
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(doc))
+    assert "pulumi-python:dynamic/ztb:" in path.read_text()
+    assert run(str(path)).stdout == (FIXTURES / f"{name}.md").read_text(encoding="utf-8")

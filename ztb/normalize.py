@@ -198,7 +198,7 @@ def compare(kind: str, desired: dict[str, Any], actual: dict[str, Any] | None, *
     return [Change(path, get_path(desired, path), get_path(actual, path)) for path, _, _ in raw]
 
 
-_SEGMENT = re.compile(r"([^.\[]+)|\[([^\]]+)\]")
+_SEGMENT = re.compile(r"(@odata\.type|[^.\[]+)|\[([^\]]+)\]")
 
 
 def get_path(obj: Any, path: str) -> Any:

@@ -24,6 +24,11 @@ STACK_TYPE = "pulumi:pulumi:Stack"
 CA_TYPE = "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy"
 GROUP_TYPE = "azuread:index/group:Group"
 DYNAMIC_TYPE = "pulumi-python:dynamic:Resource"
+
+
+def is_dynamic(type_: str) -> bool:
+    """The generic dynamic type, or the named ones the components register (pulumi-python:dynamic/ztb:...)."""
+    return type_ == DYNAMIC_TYPE or type_.startswith("pulumi-python:dynamic/")
 COMPONENT_PREFIX = "ztb:index:"
 
 KIND_BY_TYPE = {CA_TYPE: "conditionalAccessPolicy", GROUP_TYPE: "group"}

@@ -25,7 +25,7 @@ from .model import groups as g
 from .model.baseline import Baseline, build
 from .normalize import SYMMETRIC_KINDS, compare
 from .preview import (
-    COMPONENT_PREFIX, DYNAMIC_TYPE, GROUP_TYPE, KIND_BY_ID_PREFIX, KIND_BY_TYPE, OPERATIONS, SECRET, STACK_TYPE, UNKNOWN,
+    COMPONENT_PREFIX, is_dynamic, GROUP_TYPE, KIND_BY_ID_PREFIX, KIND_BY_TYPE, OPERATIONS, SECRET, STACK_TYPE, UNKNOWN,
     graph_path, inputs_of, is_special, parse_urn, payload_key, related, show, split_special, to_graph,
 )
 
@@ -183,7 +183,7 @@ class Controls:
     def kind_of(self, type_: str, control_id: Optional[str]) -> Optional[str]:
         if type_ in KIND_BY_TYPE:
             return KIND_BY_TYPE[type_]
-        if type_ != DYNAMIC_TYPE or not control_id:
+        if not is_dynamic(type_) or not control_id:
             return None
         control = self.by_id.get(control_id.lower())
         return control.kind if control else KIND_BY_ID_PREFIX.get("-".join(control_id.split("-")[:2]))
@@ -273,7 +273,7 @@ def judge_step(step: dict[str, Any], op: str, controls: Controls, ctx: cl.Contex
     _, type_, name = parse_urn(step["urn"])
     state = step.get("newState") or step.get("oldState") or {}
     type_ = state.get("type") or type_
-    control_id = controls.id_of(name) if type_ in KIND_BY_TYPE or type_ == DYNAMIC_TYPE else None
+    control_id = controls.id_of(name) if type_ in KIND_BY_TYPE or is_dynamic(type_) else None
     kind = controls.kind_of(type_, control_id)
     title = controls.title_of(control_id, inputs_of(state))
     if kind is None:

@@ -289,7 +289,8 @@ def _from_api_error(method: str, resource: str, e: Any) -> GraphError:
     inner = getattr(main, "inner_error", None)
     request_id = getattr(inner, "request_id", None) or ""
     if not code and not message:
-        message = "no Graph error body" if main is None and "could not be parsed" not in str(getattr(e, "message", "") or e) else "the error body is not Graph's JSON"
+        # An empty body, an HTML gateway page, or JSON without Graph's {"error": {...}}.
+        message = "the answer carries no Graph error (empty or not Graph's JSON)"
     return GraphError(method, resource, status, code, message, request_id)
 
 
