@@ -40,6 +40,18 @@ class ProviderError(Exception):
     """A provider operation that cannot proceed, as one line naming the control."""
 
 
+#: Inputs that steer the provider rather than describe the Graph object; outputs keep them so a
+#: refresh or import does not show them as changes.
+PASS_THROUGH = ("controlId", "graphUrl")
+
+
+def carry_pass_through(props: dict[str, Any], outs: dict[str, Any]) -> dict[str, Any]:
+    for key in PASS_THROUGH:
+        if props.get(key) is not None:
+            outs[key] = props[key]
+    return outs
+
+
 def graph_for(props: dict[str, Any]):
     """A fresh Graph client for one provider call (never cached: providers are pickled)."""
     from ztb.graph.client import GraphClient

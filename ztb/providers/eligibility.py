@@ -36,7 +36,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 from ztb.graph.errors import GraphError
 from ztb.normalize import compare, duration_seconds
 
-from . import GUID_RE, OBSERVED, ProviderError, failing_as, graph_for, has_unknowns, label, odata_literal, same_id, wire
+from . import GUID_RE, OBSERVED, ProviderError, carry_pass_through, failing_as, graph_for, has_unknowns, label, odata_literal, same_id, wire
 
 KIND = "roleEligibility"
 REQUESTS = "/roleManagement/directory/roleEligibilityScheduleRequests"
@@ -117,10 +117,7 @@ class RoleEligibilityProvider(ResourceProvider):
             adopted=adopted,
         )
         outs[OBSERVED] = True
-        for key in ("controlId", "graphUrl"):
-            if props.get(key) is not None:
-                outs[key] = props[key]
-        return outs
+        return carry_pass_through(props, outs)
 
     # -- ResourceProvider
 

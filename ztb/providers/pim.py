@@ -33,7 +33,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 from ztb.graph.errors import GraphError
 from ztb.normalize import compare
 
-from . import GUID_RE, OBSERVED, ProviderError, failing_as, graph_for, has_unknowns, label, odata_literal, same_id, wire
+from . import GUID_RE, OBSERVED, ProviderError, carry_pass_through, failing_as, graph_for, has_unknowns, label, odata_literal, same_id, wire
 
 KIND = "roleManagementPolicy"
 ASSIGNMENTS = "/policies/roleManagementPolicyAssignments"
@@ -121,10 +121,7 @@ class RoleManagementPolicyProvider(ResourceProvider):
             "rules": project(rules, desired),
             OBSERVED: True,
         }
-        for key in ("controlId", "graphUrl"):
-            if props.get(key) is not None:
-                outs[key] = props[key]
-        return outs
+        return carry_pass_through(props, outs)
 
     # -- ResourceProvider
 
