@@ -339,8 +339,14 @@ def load_stack_file(path: str | Path) -> BaselineConfig:
         doc = yaml.safe_load(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError([f"{p}: no such stack config file; pass --config Pulumi.<stack>.yaml"]) from None
+    except IsADirectoryError:
+        raise ConfigError([f"{p}: is a directory; pass the stack file, e.g. --config Pulumi.<stack>.yaml"]) from None
     except OSError as e:
         raise ConfigError([f"{p}: cannot read stack config ({e.strerror}); pass a readable --config file"]) from None
+    except UnicodeDecodeError:
+        raise ConfigError([f"{p}: not UTF-8 text; a stack config is a YAML file written by `pulumi config set`"]) from None
+    except RecursionError:
+        raise ConfigError([f"{p}: YAML nested too deeply; fix the stack file"]) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""

@@ -287,7 +287,7 @@ def load_previous(path: str) -> list[dict[str, Any]]:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise DriftError(f"previous result {path}: no such file; pass the JSON of an earlier `ztb drift --format json --out FILE`") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
         raise DriftError(f"previous result {path}: not readable JSON ({getattr(e, 'msg', None) or e}); pass the output of `ztb drift --format json`") from None
     findings = doc.get("findings") if isinstance(doc, dict) else None
     if not isinstance(findings, list) or not all(isinstance(f, dict) and isinstance(f.get("controlId"), str) for f in findings):

@@ -54,6 +54,10 @@ OPERATIONS = {
 }
 
 
+#: Every step op `pulumi preview --json` emits (pulumi/pulumi sdk/go/common/display StepOp).
+KNOWN_OPS = set(OPERATIONS) | {"same", "read", "read-replacement", "refresh", "remove-pending-replace"}
+
+
 class PreviewError(ValueError):
     """The input is not a `pulumi preview --json` document: one line naming the problem and the fix."""
 
@@ -67,6 +71,8 @@ def load_preview(text: str, source: str) -> dict[str, Any]:
         doc = json.loads(text)
     except json.JSONDecodeError as e:
         raise PreviewError(f"{source}: not valid JSON (line {e.lineno}, column {e.colno}: {e.msg}); {fix}") from None
+    except RecursionError:
+        raise PreviewError(f"{source}: JSON nested too deeply to be a preview; {fix}") from None
     if not isinstance(doc, dict) or not ({"steps", "changeSummary", "diagnostics"} & set(doc)):
         raise PreviewError(f"{source}: not a `pulumi preview --json` document (no steps, changeSummary or diagnostics); {fix}")
     steps, diagnostics = doc.get("steps", []), doc.get("diagnostics", [])
@@ -75,6 +81,9 @@ def load_preview(text: str, source: str) -> dict[str, Any]:
     for i, step in enumerate(steps or []):
         if not isinstance(step, dict) or not isinstance(step.get("op"), str) or not isinstance(step.get("urn"), str):
             raise PreviewError(f"{source}: step {i + 1} has no 'op' and 'urn'; {fix}")
+        if step["op"] not in KNOWN_OPS:
+            # An operation this reader does not know must never be read as "no change".
+            raise PreviewError(f"{source}: step {i + 1} has unknown op {step['op'][:40]!r}; {fix} from a supported Pulumi version")
         for key in ("oldState", "newState", "detailedDiff"):
             if step.get(key) is not None and not isinstance(step[key], dict):
                 raise PreviewError(f"{source}: step {i + 1} ({step['urn']}): '{key}' must be an object; {fix}")

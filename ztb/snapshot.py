@@ -180,8 +180,10 @@ def load(path: str) -> dict[str, Any]:
         cut = " (the file ends early: truncated)" if e.pos >= len(text.rstrip()) else ""
         raise SnapshotError(
             f"snapshot {source}: not valid JSON at line {e.lineno} column {e.colno}: {e.msg}{cut}; "
-            f"re-export it with `ztb export --out {source}`"
+            f"re-export it with `ztb export --out {'FILE' if path == '-' else source}`"
         ) from None
+    except RecursionError:
+        raise SnapshotError(f"snapshot {source}: JSON nested too deeply to be a Graph export; re-export it with `ztb export --out FILE`") from None
     return validate(doc, source)
 
 
