@@ -70,3 +70,11 @@ def test_usage_errors_exit_1_because_2_means_drift(args):
 def test_help_and_version_still_exit_0():
     assert run("--help").exit_code == 0
     assert run("--version").exit_code == 0
+
+
+def test_a_snapshot_of_another_tenant_is_refused(tmp_path):
+    snap = json.loads(run("plan", "--config", str(SAMPLE_STACK), "--format", "snapshot").stdout)
+    snap["tenantId"] = "99999999-0000-4000-8000-000000000009"
+    path = tmp_path / "other.json"
+    path.write_text(json.dumps(snap))
+    assert "tenant 99999999" in one_error_line(run("drift", "--config", str(SAMPLE_STACK), "--snapshot", str(path)))

@@ -269,6 +269,11 @@ def not_checked(b: Baseline) -> dict[str, str]:
 
 def detect(b: Baseline, snap: dict[str, Any]) -> Report:
     """Every difference between the baseline and a (validated) snapshot, one finding per control."""
+    configured, exported = (b.config.tenantId or "").lower(), str(snap.get("tenantId") or "").lower()
+    if configured and exported and configured != exported:
+        # Comparing one tenant with another tenant's stack is never a meaningful "in sync".
+        raise DriftError(f"the snapshot is of tenant {exported} but the stack config names tenant {configured}; "
+                         "export the right tenant or pass the right --config")
     d = _Drift(b, snap)
     d.groups()
     others = d.conditional_access()
