@@ -21,7 +21,6 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 from . import roles as role_catalogue
 
 NAMESPACE = "ztb"
-GUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SECURITY_COPILOT_APP_ID = "bb5ffd56-39eb-458c-a53a-775ba21277da"
 _DURATION = TypeAdapter(timedelta)
@@ -42,7 +41,7 @@ class _Strict(BaseModel):
 
 
 def _check_guid(value: str) -> str:
-    if not isinstance(value, str) or not re.match(GUID_PATTERN, value):
+    if not isinstance(value, str) or not role_catalogue.GUID_RE.match(value):
         raise ValueError(
             f"{value!r} is not an object ID; use the GUID shown in the Entra admin center "
             "(form 00000000-0000-0000-0000-000000000000)"

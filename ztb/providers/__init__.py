@@ -24,12 +24,11 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import re
 from typing import Any, Iterable, Iterator, Mapping, Optional
 
 from ztb.graph.errors import GraphError
+from ztb.roles import GUID_RE  # noqa: F401  (re-exported for the providers)
 
-GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 #: Pulumi's placeholder for a value not known during preview (pulumi.runtime.rpc.UNKNOWN).
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 #: Marks outputs written by a provider; its absence in ``read`` props means an import.

@@ -34,7 +34,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 from ztb.graph.errors import GraphError
 from ztb.normalize import Change, compare
 
-from . import GUID_RE, OBSERVED, ProviderError, failing_as, graph_for, has_unknowns, label, same_id, wire
+from . import GUID_RE, OBSERVED, ProviderError, carry_pass_through, failing_as, graph_for, has_unknowns, label, same_id, wire
 
 KIND = "deviceCompliancePolicy"
 POLICIES = "/deviceManagement/deviceCompliancePolicies"
@@ -137,10 +137,9 @@ class DeviceCompliancePolicyProvider(ResourceProvider):
     @staticmethod
     def _outs(props: dict[str, Any], policy_id: str, **values: Any) -> dict[str, Any]:
         outs: dict[str, Any] = {"policyId": policy_id, **values, OBSERVED: True}
-        for key in ("controlId", "graphUrl", "assignOnly"):
-            if props.get(key) is not None:
-                outs[key] = props[key]
-        return outs
+        if props.get("assignOnly") is not None:
+            outs["assignOnly"] = props["assignOnly"]
+        return carry_pass_through(props, outs)
 
     # -- ResourceProvider
 
@@ -273,7 +272,7 @@ class DeviceCompliancePolicyProvider(ResourceProvider):
             outs = self._outs(props, id_, policy=self._project(live_policy, desired), assignments=live)
             inputs = {"policy": outs["policy"], "assignments": live} if importing else None
         if inputs is not None:
-            inputs.update({k: props[k] for k in ("controlId", "graphUrl") if props.get(k) is not None})
+            carry_pass_through(props, inputs)
         return ReadResult(id_, outs, inputs)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
