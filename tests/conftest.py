@@ -14,9 +14,8 @@ import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_STACK = REPO / "Pulumi.dev.yaml"
-#: Microsoft's documented payloads live beside the repo (../shared/reference) in every checkout.
-REFERENCE = REPO.parent / "shared" / "reference"
-GRAPH_SAMPLES = REFERENCE / "graph-samples"
+#: Microsoft's documented payloads, vendored (tests/fixtures/graph/README.md names each source page).
+GRAPH_SAMPLES = REPO / "tests" / "fixtures" / "graph"
 
 GROUP_KEYS = ("emergencyAccessGroupId", "conditionalAccessExclusionGroupId", "privilegedGroupId")
 

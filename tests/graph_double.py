@@ -2,8 +2,8 @@
 
 It runs on pytest-httpserver's server (127.0.0.1), so tests exercise the real msgraph-sdk stack
 (auth header, retry middleware, redirects) through :class:`ztb.graph.client.GraphClient`. State is
-seeded from the documented examples in ``<repo>/../shared/reference/graph-samples`` (and
-``tests/fixtures/graph`` for the few pages not there), and the double answers the way the docs
+seeded from the documented examples vendored in ``tests/fixtures/graph`` (its README names each
+source page), and the double answers the way the docs
 say Graph does: PATCH of a PIM rule answers 204, a GET omits the write-only compliance block
 action, eligibility expirations come back as ``afterDateTime``, list endpoints page with
 ``@odata.nextLink`` when ``page_size`` is set.
@@ -44,9 +44,8 @@ from ztb.normalize import duration_seconds
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
-#: Microsoft's documented payloads: beside the repo in every checkout (CI clones shared/ next to it).
-SHARED_SAMPLES = REPO.parent / "shared" / "reference" / "graph-samples"
-LOCAL_SAMPLES = TESTS / "fixtures" / "graph"
+#: Microsoft's documented payloads, vendored into the repo (the folder's README names each source).
+GRAPH_SAMPLES = TESTS / "fixtures" / "graph"
 
 #: The tenant ID in the documented PIM examples.
 TENANT = "cab01047-8ad9-4792-8e42-569340767f1b"
@@ -55,12 +54,8 @@ RULE_TYPE = "#microsoft.graph.unifiedRoleManagementPolicy{}Rule"
 
 
 def sample(name: str) -> Any:
-    """A documented Graph payload, by file name (shared samples first, then tests/fixtures/graph)."""
-    for folder in (SHARED_SAMPLES, LOCAL_SAMPLES):
-        path = folder / name
-        if path.exists():
-            return json.loads(path.read_text(encoding="utf-8"))
-    raise FileNotFoundError(f"Graph sample {name!r} is in neither {SHARED_SAMPLES} nor {LOCAL_SAMPLES}")
+    """A documented Graph payload from tests/fixtures/graph, by file name."""
+    return json.loads((GRAPH_SAMPLES / name).read_text(encoding="utf-8"))
 
 
 def documented_directory_rules() -> list[dict]:

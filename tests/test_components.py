@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from tests.conftest import object_id_for, run_program, stack_values
+from tests.conftest import SAMPLE_STACK, object_id_for, run_program, stack_values
 from ztb.azuread import to_graph
 from ztb.config import load_stack_file
 from ztb.model.baseline import build
@@ -15,7 +15,7 @@ from ztb.normalize import compare
 
 CA = "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy"
 GROUP = "azuread:index/group:Group"
-SAMPLE = build(load_stack_file("Pulumi.dev.yaml"))
+SAMPLE = build(load_stack_file(SAMPLE_STACK))
 
 
 def created_group_ids(mocks) -> dict[str, str]:

@@ -9,6 +9,7 @@ import dill
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
+from tests.conftest import SAMPLE_STACK
 from tests.graph_double import graph, graph_server, sample  # noqa: F401 (fixtures)
 from ztb.config import load_stack_file
 from ztb.model.baseline import build
@@ -16,7 +17,7 @@ from ztb.model.controls import resolve_refs
 from ztb.providers import ProviderError
 from ztb.providers.compliance import DeviceCompliancePolicyProvider, inputs_from_desired
 
-SAMPLE = build(load_stack_file("Pulumi.dev.yaml"))
+SAMPLE = build(load_stack_file(SAMPLE_STACK))
 PRIVILEGED = "9a1e0000-0000-4000-8000-0000000000aa"
 OTHER_GROUP = "9a1e0000-0000-4000-8000-0000000000bb"
 POLICIES = "/deviceManagement/deviceCompliancePolicies"

@@ -10,13 +10,14 @@ import dill
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
+from tests.conftest import SAMPLE_STACK
 from tests.graph_double import graph, graph_server, sample  # noqa: F401 (fixtures)
 from ztb.config import load_stack_file
 from ztb.model.baseline import build
 from ztb.providers import ProviderError
 from ztb.providers.eligibility import RoleEligibilityProvider, observed_schedule
 
-SAMPLE = build(load_stack_file("Pulumi.dev.yaml"))
+SAMPLE = build(load_stack_file(SAMPLE_STACK))
 GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"
 ADMIN = "ad000000-0000-4000-8000-000000000011"
 REQUESTS = "/roleManagement/directory/roleEligibilityScheduleRequests"

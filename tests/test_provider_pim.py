@@ -9,6 +9,7 @@ import dill
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
+from tests.conftest import SAMPLE_STACK
 from tests.graph_double import documented_directory_rules, graph, graph_server, sample  # noqa: F401 (fixtures)
 from ztb.config import load_stack_file
 from ztb.model.baseline import build
@@ -17,7 +18,7 @@ from ztb.normalize import compare
 from ztb.providers import ProviderError
 from ztb.providers.pim import RoleManagementPolicyProvider
 
-SAMPLE = build(load_stack_file("Pulumi.dev.yaml"))
+SAMPLE = build(load_stack_file(SAMPLE_STACK))
 GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"
 SECURITY_OPERATOR = "5f2222b1-57c3-48ba-8ad5-d4759f1fde6f"
 PATCHES = r"/rules/"
