@@ -6,11 +6,14 @@ Both readers go through the real msgraph-sdk HTTP stack (GraphClient, kiota midd
 Graph double from the tests (tests/graph_double.py + tests/drift_double.py) on 127.0.0.1:
 
 - ztb: `ztb.export.read_tenant`, one paged list per collection, PIM policies in one filtered
-  rule-expanded list, only referenced groups 15 IDs per request, collections read concurrently;
+  rule-expanded list, only referenced groups 15 IDs per request, collections read concurrently,
+  ``/organization`` for the tenant check, the members and owners of the baseline's groups in
+  ``$batch`` requests (two sub-requests per group, 20 per batch);
 - naive: what a script reading one object at a time does: list each collection's IDs (paged,
   ``$select=id``), then GET every CA policy, PIM policy (per role, the filtered assignment with
   ``$expand=policy($expand=rules)``), compliance policy and its assignments, referenced group,
-  role definition, named location and authentication strength, one request each, in sequence.
+  role definition, named location and authentication strength, and the members and owners of
+  each baseline group, one request each, in sequence.
 
 Both end in the same snapshot and the same drift verdict (checked). The double answers from
 memory on loopback, so wall times are a floor: against Graph every request also pays network
@@ -36,10 +39,10 @@ from tests.drift_double import serve  # noqa: E402
 from tests.graph_double import TOKEN, GraphDouble  # noqa: E402
 from ztb.config import load_stack_file  # noqa: E402
 from ztb.drift import detect  # noqa: E402
-from ztb.export import export_snapshot, policy_group_ids  # noqa: E402
+from ztb.export import MEMBER_QUERY, OWNER_QUERY, export_snapshot, policy_group_ids, watched_group_ids  # noqa: E402
 from ztb.graph.client import BETA, V1, GraphClient, StaticTokenCredential  # noqa: E402
 from ztb.model.baseline import build  # noqa: E402
-from ztb.snapshot import ideal_snapshot, validate  # noqa: E402
+from ztb.snapshot import SCHEMA_VERSION, ideal_snapshot, validate  # noqa: E402
 
 NS = uuid.UUID("0b5e0a11-be0c-4c4b-9d7e-7a2b5e0c2d11")
 
@@ -83,7 +86,7 @@ def naive_read(client: GraphClient, baseline, snap_ids: dict) -> dict:
     def ids(path: str, version: str = V1, query: dict | None = None) -> list[str]:
         return [x["id"] for x in client.list_all(path, {"$select": "id", **(query or {})}, version)]
 
-    out: dict = {"schemaVersion": 1, "tenantId": snap_ids["tenantId"], "exportedAt": "now", "toolVersion": "naive"}
+    out: dict = {"schemaVersion": SCHEMA_VERSION, "tenantId": snap_ids["tenantId"], "exportedAt": "now", "toolVersion": "naive"}
     out["conditionalAccessPolicies"] = [client.get_json(f"/identity/conditionalAccess/policies/{i}") for i in ids("/identity/conditionalAccess/policies")]
     out["namedLocations"] = [client.get_json(f"/identity/conditionalAccess/namedLocations/{i}") for i in ids("/identity/conditionalAccess/namedLocations")]
     out["authenticationStrengthPolicies"] = [client.get_json(f"/policies/authenticationStrengthPolicies/{i}") for i in ids("/policies/authenticationStrengthPolicies")]
@@ -107,9 +110,17 @@ def naive_read(client: GraphClient, baseline, snap_ids: dict) -> dict:
     wanted = policy_group_ids(out["conditionalAccessPolicies"]) | snap_ids["configGroups"]
     groups = [client.get_json(f"/groups/{i}", {"$select": "id,displayName,description,mailEnabled,mailNickname,securityEnabled,groupTypes,isAssignableToRole,createdDateTime"}) for i in sorted(wanted)]
     names = {c.desired["displayName"] for c in baseline.of_kind("group") if c.managed}
+    watched = set(watched_group_ids(baseline))
     for name in sorted(names):  # the stack's groups by name, one request each
-        groups += client.list_all("/groups", {"$filter": f"displayName in ('{name}')"})
+        found = client.list_all("/groups", {"$filter": f"displayName in ('{name}')"})
+        watched |= {g["id"].lower() for g in found}
+        groups += found
     out["groups"] = list({g["id"]: g for g in groups}.values())
+    for g in out["groups"]:  # members and owners of each baseline group, one list each
+        if g["id"].lower() in watched:
+            for relation, query in (("members", MEMBER_QUERY), ("owners", OWNER_QUERY)):
+                g[relation] = [{k: x[k] for k in ("@odata.type", "id") if k in x}
+                               for x in client.list_all(f"/groups/{g['id']}/{relation}", query)]
     return out
 
 

@@ -7,7 +7,7 @@ from typing import Mapping, Optional
 import pulumi
 
 from ztb.model.baseline import Baseline
-from ztb.providers import resolve_inputs
+from ztb.providers import import_options, resolve_inputs
 from ztb.providers.compliance import DeviceCompliancePolicy, inputs_from_desired
 
 
@@ -16,6 +16,13 @@ class DeviceCompliance(pulumi.ComponentResource):
 
     A policy the stack creates is deleted with the stack; for an existing policy the stack only
     adds (and on destroy removes) its own assignment, keeping every other assignment.
+
+    ``import_ids`` (control ID -> Intune policy ID) adopts an existing policy as the managed one
+    through ``ResourceOptions(import_=...)``: ``pulumi import`` cannot adopt a dynamic resource
+    (pulumi/pulumi#16175). The engine refuses the import unless the live policy already matches the
+    declared one; adopt first with matching settings, then change them in a later ``pulumi up``.
+    Inputs that name a group the stack creates are resolved key by key, so the policy body stays
+    known on the first preview while its assignments wait for the group's object ID.
     """
 
     policy_ids: dict[str, pulumi.Output[str]]
@@ -27,15 +34,21 @@ class DeviceCompliance(pulumi.ComponentResource):
         group_ids: Mapping[str, pulumi.Input[str]],
         graph_url: Optional[pulumi.Input[str]] = None,
         opts: Optional[pulumi.ResourceOptions] = None,
+        import_ids: Optional[Mapping[str, str]] = None,
     ) -> None:
         super().__init__("ztb:index:DeviceCompliance", name, {}, opts)
         self.policy_ids = {}
-        for control in baseline.of_kind("deviceCompliancePolicy"):
+        controls = baseline.of_kind("deviceCompliancePolicy")
+        # Assign-only controls adopt their existing policy on create; only a managed one is imported.
+        imports = import_options(import_ids, [c.id for c in controls if not c.meta.get("assignOnly")], "DeviceCompliance")
+        for control in controls:
             inputs = inputs_from_desired(control.desired, assign_only=bool(control.meta.get("assignOnly")))
             props = resolve_inputs(inputs, dict(group_ids), tuple(inputs))
             props["controlId"] = control.id
             if graph_url is not None:
                 props["graphUrl"] = graph_url
-            policy = DeviceCompliancePolicy(f"{name}-{control.id.lower()}", props, opts=pulumi.ResourceOptions(parent=self))
+            policy = DeviceCompliancePolicy(
+                f"{name}-{control.id.lower()}", props, opts=pulumi.ResourceOptions(parent=self, import_=imports.get(control.id))
+            )
             self.policy_ids[control.id] = policy.id
         self.register_outputs({"policyIds": self.policy_ids})

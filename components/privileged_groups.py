@@ -15,15 +15,19 @@ class PrivilegedGroups(pulumi.ComponentResource):
 
     Groups the config names by object ID are looked up, not created: a lookup of a group that is
     not there fails the preview, so a typo never becomes an empty exclusion list.
+
+    Created groups get the model's owners and declared members. Owners are always passed: without
+    them pulumi-azuread makes the deploying principal the sole owner, and an owner of a
+    role-assignable group can change its membership. ``mailNickname`` is ForceNew in the provider,
+    so later changes to it are ignored (a rename of ``ztb:namePrefix`` updates display names in
+    place instead of replacing the protected emergency-access group).
     """
 
     ids: dict[str, pulumi.Output[str]]
 
     def __init__(self, name: str, baseline: Baseline, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__("ztb:index:PrivilegedGroups", name, {}, opts)
-        child = pulumi.ResourceOptions(parent=self)
         self.ids = {}
-        members_of_privileged = sorted(baseline.config.eligibility)
         for control in baseline.of_kind("group"):
             key = control.meta["groupKey"]
             if not control.managed:
@@ -31,9 +35,9 @@ class PrivilegedGroups(pulumi.ComponentResource):
                 self.ids[key] = found.object_id
                 continue
             d = control.desired
-            members = [m["id"] for m in d.get("members", [])]
-            if key == "privilegedUsers":
-                members = members_of_privileged
+            # Members only where the model declares them (break-glass accounts, eligible admins); an
+            # empty or absent list leaves membership to the tenant (rings).
+            members = [m["id"] for m in d.get("members") or []]
             group = azuread.Group(
                 f"{name}-{control.id.lower()}",
                 display_name=d["displayName"],
@@ -43,8 +47,13 @@ class PrivilegedGroups(pulumi.ComponentResource):
                 mail_nickname=d["mailNickname"],
                 assignable_to_role=d["isAssignableToRole"],
                 prevent_duplicate_names=True,
+                owners=[o["id"] for o in d["owners"]],
                 members=members or None,
-                opts=pulumi.ResourceOptions(parent=self, protect=key == "emergencyAccess"),
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    protect=key == "emergencyAccess",
+                    ignore_changes=list(control.meta.get("createOnly", [])),
+                ),
             )
             self.ids[key] = group.object_id
         self.register_outputs({"ids": self.ids})

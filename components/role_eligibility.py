@@ -43,8 +43,12 @@ class RoleEligibility(pulumi.ComponentResource):
             depends_on = []
             if pim is not None and control.meta["templateId"] in pim.policies_by_role:
                 depends_on.append(pim.policies_by_role[control.meta["templateId"]])
+            # Earlier versions named the resource after the principal's first GUID segment, which
+            # two principals can share; the alias keeps existing stacks' eligibilities in place.
+            aliases = [pulumi.Alias(name=f"{name}-{legacy.lower()}") for legacy in control.meta.get("legacyIds", [])]
             resource = EligibilityResource(
-                f"{name}-{control.id.lower()}", props, opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on)
+                f"{name}-{control.id.lower()}", props,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on, aliases=aliases),
             )
             self.schedule_ids[control.id] = resource.id
         self.register_outputs({"scheduleIds": self.schedule_ids})

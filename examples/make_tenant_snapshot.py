@@ -27,12 +27,15 @@ OUT = REPO / "examples" / "tenant-snapshot.json"
 GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"
 PRIVILEGED_ROLE_ADMIN = "e8611ab8-c189-46e8-94e1-60213ab1f814"
 HELPDESK_CONTRACTORS = "c0a7ac70-0000-4000-8000-00000000c0a7"
+#: A helpdesk account someone "temporarily" put into the emergency-access group during an incident.
+HELPDESK_ACCOUNT = "4e1bde5c-0000-4000-8000-0000000004e1"
 CHANGED_AT = "2025-03-14T09:26:53.5897932Z"
 
-#: What each change is and the finding it must produce (tests/test_examples.py checks this list).
+#: What each change is and the finding it must produce (tests/test_examples_drift.py checks this list).
 EXPECTED = {
     "PRIV-CA-05": ("notEnforced", "weakens", "risky-sign-in policy flipped to report-only 'to test something'"),
     "PRIV-CA-01": ("changed", "weakens", "a contractors group excluded from phishing-resistant MFA"),
+    "PRIV-GRP-02": ("changed", "weakens", "a helpdesk account added to the emergency-access exclusion group (excluded from every privileged policy)"),
     "PRIV-PIM-62e90394": ("changed", "weakens", "Global Administrator activation raised from PT1H to PT8H"),
     "PRIV-PIM-e8611ab8": ("changed", "weakens", "approval turned off for Privileged Role Administrator"),
     "PRIV-DEV-01": ("changed", "weakens", "Defender for Endpoint risk allowed raised from low to medium"),
@@ -64,6 +67,8 @@ def drifted() -> dict:
     ca01 = _policy(snap, "PRIV-CA-01")
     ca01["conditions"]["users"]["excludeGroups"].append(HELPDESK_CONTRACTORS)
     ca01["modifiedDateTime"] = CHANGED_AT
+    emergency = next(g for g in snap["groups"] if g["displayName"] == "ZTB Emergency Access Exclusion")
+    emergency["members"].append({"@odata.type": "#microsoft.graph.user", "id": HELPDESK_ACCOUNT})
     _rule(snap, GLOBAL_ADMIN, "Expiration_EndUser_Assignment")["maximumDuration"] = "PT8H"
     _rule(snap, PRIVILEGED_ROLE_ADMIN, "Approval_EndUser_Assignment")["setting"]["isApprovalRequired"] = False
     device = snap["deviceCompliancePolicies"][0]
@@ -105,6 +110,13 @@ def drifted() -> dict:
     _rule(snap, "194ae4cb-b126-40b2-bd5b-6091b380977d", "Expiration_EndUser_Assignment")["maximumDuration"] = "PT120M"  # = PT2H
     for policy in snap["roleManagementPolicies"]:
         policy["rules"].sort(key=lambda r: r["id"])
+    for group in snap["groups"]:
+        if "members" in group:  # Graph lists members in its own order, and types them as directory objects
+            group["members"].sort(key=lambda m: m["id"], reverse=True)
+    # What terraform-provider-azuread sends with a policy whose sign-in frequency is time-based:
+    # both switched off, both "no session control" to drift.
+    _policy(snap, "PRIV-CA-06")["sessionControls"].update(applicationEnforcedRestrictions={"isEnabled": False},
+                                                          disableResilienceDefaults=False)
     return snap
 
 

@@ -36,10 +36,14 @@ class BaselineMocks(pulumi.runtime.Mocks):
         self.resources: list[tuple[str, str, dict[str, Any]]] = []
         self.tenant_groups: set[str] = set()
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        #: Resource name -> the ID its ``ResourceOptions(import_=...)`` asked to adopt.
+        self.imports: dict[str, str] = {}
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         inputs = dict(args.inputs)
         self.resources.append((args.typ, args.name, inputs))
+        if args.resource_id:
+            self.imports[args.name] = args.resource_id
         outputs = dict(inputs)
         if args.typ == "azuread:index/group:Group":
             outputs["objectId"] = object_id_for(args.name)

@@ -6,6 +6,10 @@ returns rules only with ``$expand=rules``; compliance policies carry their assig
 ``$expand=assignments``; groups are filtered with ``id in (...)`` / ``displayName in (...)`` (at
 most 15 values, Graph's default limit); ``$select`` is honoured. Each collection can also be read
 one object at a time (``GET <collection>/{id}``), which the benchmark's naive reader uses.
+
+Groups' ``members`` and ``owners`` in the snapshot are served as ``/groups/{id}/members`` and
+``/owners`` (never inside ``/groups``, as Graph does; a group without them has none), and
+``/organization`` names the snapshot's tenant.
 """
 
 from __future__ import annotations
@@ -39,6 +43,10 @@ class DriftTenant:
         self.double = double
         for key, path in COLLECTIONS.items():
             double.collections[path] = copy.deepcopy(snapshot[key])
+        for group in double.collections["/groups"]:
+            double.members[group["id"]] = group.pop("members", None) or []
+            double.owners[group["id"]] = group.pop("owners", None) or []
+        double.organization_id = snapshot.get("tenantId") or None
         for policy in snapshot["roleManagementPolicies"]:
             double.pim_policies[policy["id"]] = copy.deepcopy(policy)
         double.pim_assignments = copy.deepcopy(snapshot["roleManagementPolicyAssignments"])

@@ -20,20 +20,35 @@ sleep (delays are recorded in ``graph.sleeps``)::
         assert [r.path for r in graph.sent("PATCH")] == [...]
 
 Faults (:meth:`GraphDouble.fail`) answer the next ``times`` matching requests with any status,
-body (Graph's error shape by default, or ``raw`` bytes) and headers.
+body (Graph's error shape by default, or ``raw`` bytes) and headers. Hostile or unlucky Graph
+behaviour has its own helpers: :meth:`~GraphDouble.repeat_page` (page 1 served again in place of
+page 2), :meth:`~GraphDouble.endless_next_links`, :meth:`~GraphDouble.trickle` (a body one byte at a
+time), :meth:`~GraphDouble.redirect` (e.g. to the ``other_host`` fixture, a second server),
+:meth:`~GraphDouble.echo_authorization` (an error that quotes the Authorization header). Faults
+apply to ``$batch`` sub-requests too (recorded in ``graph.batched``; ``graph.requests`` holds the
+HTTP requests only).
+
+Also served: group members and owners (``graph.members`` / ``graph.owners`` by group ID,
+documented directoryObject shape, ``$select`` honoured), ``POST /$batch`` (concepts/json-batching.md:
+relative URLs, at most 20 requests, unique ids, answers out of order), ``GET /organization``
+(``graph.organization_id``; None answers 403). :func:`access_token` makes a JWT-shaped token with a
+``tid`` claim (unsigned: neither ztb nor the double checks signatures).
 """
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import re
+import secrets
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Optional
-from urllib.parse import urlencode
+from typing import Any, Callable, Iterator, Optional
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -53,6 +68,23 @@ TOKEN = "double-token-not-a-secret"
 RULE_TYPE = "#microsoft.graph.unifiedRoleManagementPolicy{}Rule"
 
 
+def access_token(tenant: Optional[str] = TENANT, **claims: Any) -> str:
+    """A JWT-shaped access token as Entra issues for Graph (v1 claims), unsigned, random signature.
+
+    ``tenant=None`` leaves out the ``tid`` claim. Every call gives a new token (new signature).
+    """
+    def part(obj: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(obj, separators=(",", ":")).encode()).rstrip(b"=").decode()
+
+    now = int(time.time())
+    payload: dict[str, Any] = {"aud": "https://graph.microsoft.com", "iat": now, "nbf": now, "exp": now + 3600,
+                               "oid": str(uuid.uuid4()), "roles": ["Policy.Read.All"], "ver": "1.0"}
+    if tenant is not None:
+        payload.update(iss=f"https://sts.windows.net/{tenant}/", tid=tenant)
+    payload.update(claims)
+    return f"{part({'typ': 'JWT', 'alg': 'RS256', 'kid': 'double'})}.{part(payload)}.{secrets.token_urlsafe(192)}"
+
+
 def sample(name: str) -> Any:
     """A documented Graph payload from tests/fixtures/graph, by file name."""
     return json.loads((GRAPH_SAMPLES / name).read_text(encoding="utf-8"))
@@ -61,6 +93,11 @@ def sample(name: str) -> Any:
 def documented_directory_rules() -> list[dict]:
     """The 17 rules of a DirectoryRole PIM policy as Graph documents them (tenant defaults)."""
     return copy.deepcopy(sample("pim-policy-list-rules-ex1-directoryrole.response.json")["value"])
+
+
+#: Graph's error codes for the statuses faults use by default (concepts/errors.md, json-batching.md).
+ERROR_CODES = {400: "BadRequest", 401: "InvalidAuthenticationToken", 403: "Authorization_RequestDenied",
+               404: "ResourceNotFound", 429: "TooManyRequests", 503: "ServiceUnavailable"}
 
 
 def graph_error(code: str, message: str) -> dict:
@@ -103,6 +140,18 @@ class Recorded:
     path: str
     query: dict[str, str]
     body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Incoming:
+    """What a fault's ``respond`` sees: an HTTP request or a ``$batch`` sub-request."""
+    method: str
+    version: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    in_batch: bool = False
 
 
 @dataclass
@@ -115,6 +164,7 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     times: int = 1
     content_type: str = "application/json"
+    respond: Optional[Callable[[Incoming], Response]] = None
 
 
 class GraphDouble:
@@ -135,6 +185,14 @@ class GraphDouble:
         self.compliance_assignments: dict[str, list[dict]] = {}
         self.schedules: list[dict] = []
         self.collections: dict[str, list[dict]] = {}
+        #: Group ID -> directory objects, as GET /groups/{id}/members and /owners list them.
+        self.members: dict[str, list[dict]] = {}
+        self.owners: dict[str, list[dict]] = {}
+        #: The tenant GET /organization names; None answers 403 (no Organization.Read.All).
+        self.organization_id: Optional[str] = TENANT
+        #: Sub-requests received inside POST /$batch (``requests`` holds the HTTP requests).
+        self.batched: list[Recorded] = []
+        self._repeat: list[str] = []
         server.expect_request(re.compile(".*")).respond_with_handler(self._handle)
 
     # ------------------------------------------------------------------ client side
@@ -153,13 +211,70 @@ class GraphDouble:
             if (method is None or r.method == method.upper()) and (path is None or re.search(path, r.path))
         ]
 
+    def sent_in_batch(self, method: Optional[str] = None, path: Optional[str] = None) -> list[Recorded]:
+        """Sub-requests received inside ``$batch``, optionally by method and path regex."""
+        return [
+            r for r in self.batched
+            if (method is None or r.method == method.upper()) and (path is None or re.search(path, r.path))
+        ]
+
     def fail(self, method: str, pattern: str, status: int, body: Any = None, *, raw: Optional[bytes] = None,
-             headers: Optional[dict[str, str]] = None, times: int = 1, content_type: str = "application/json") -> None:
+             headers: Optional[dict[str, str]] = None, times: int = 1, content_type: str = "application/json",
+             respond: Optional[Callable[[Incoming], Response]] = None) -> None:
         """Answer the next ``times`` requests whose path (with query) matches ``pattern`` with a fault."""
-        if body is None and raw is None:
-            body = graph_error({400: "BadRequest", 404: "ResourceNotFound", 503: "ServiceUnavailable"}.get(status, "UnknownError"),
-                               f"fault injected by the Graph double (HTTP {status})")
-        self.faults.append(Fault(method.upper(), pattern, status, body, raw, dict(headers or {}), times, content_type))
+        if body is None and raw is None and respond is None:
+            body = graph_error(ERROR_CODES.get(status, "UnknownError"), f"fault injected by the Graph double (HTTP {status})")
+        self.faults.append(Fault(method.upper(), pattern, status, body, raw, dict(headers or {}), times, content_type, respond))
+
+    # -- hostile or unlucky Graph
+
+    def repeat_page(self, pattern: str) -> None:
+        """Collections whose path matches answer the request for page 2 with page 1's items again
+        (and a nextLink to page 3), as a Graph front end that lost the skiptoken might."""
+        self._repeat.append(pattern)
+
+    def endless_next_links(self, pattern: str, method: str = "GET") -> None:
+        """Every matching request answers one new object and a new @odata.nextLink, forever."""
+        counter = iter(range(10**9))
+
+        def respond(req: Incoming) -> Response:
+            n = next(counter)
+            link = f"{self.root}/{req.version}{req.path}?$skiptoken=endless-{n + 1}"
+            return self._json({"value": [{"id": str(uuid.uuid4())}], "@odata.nextLink": link})
+
+        self.fail(method, pattern, 200, respond=respond, times=10**9)
+
+    def trickle(self, pattern: str, body: bytes = b'{"value": []}', interval: float = 2.0, method: str = "GET",
+                times: int = 1, padding: int = 64) -> None:
+        """Answer 200 at once, then the body one byte every ``interval`` seconds (``padding``
+        spaces first: the JSON stays valid, it just never arrives in time)."""
+        payload = b" " * padding + body
+
+        def respond(req: Incoming) -> Response:
+            def drip() -> Iterator[bytes]:
+                for i in range(len(payload)):
+                    time.sleep(interval)
+                    yield payload[i:i + 1]
+
+            return Response(drip(), status=200, content_type="application/json", direct_passthrough=True)
+
+        self.fail(method, pattern, 200, respond=respond, times=times)
+
+    def redirect(self, pattern: str, location: str, status: int = 307, method: str = "GET", times: int = 1) -> None:
+        """Answer with a redirect to ``location`` (absolute: another host; relative: the same one)."""
+        self.fail(method, pattern, status, raw=b"", headers={"Location": location}, times=times)
+
+    def echo_authorization(self, pattern: str, status: int = 401, method: str = "GET", times: int = 1) -> None:
+        """An error whose message quotes the request's Authorization header (a misbehaving proxy)."""
+        def respond(req: Incoming) -> Response:
+            header = req.headers.get("Authorization", "")
+            code = ERROR_CODES.get(status, "UnknownError")
+            body = graph_error(code, f"Access token validation failure for header 'Authorization: {header}' (token {header[7:]}).")
+            body["error"]["innerError"]["request-id"] = header[7:]
+            return Response(json.dumps(body), status=status, content_type="application/json",
+                            headers={"WWW-Authenticate": f'Bearer error="invalid_token", token="{header[7:]}"'})
+
+        self.fail(method, pattern, status, respond=respond, times=times)
 
     # ------------------------------------------------------------------ seeding
 
@@ -202,26 +317,74 @@ class GraphDouble:
 
     # ------------------------------------------------------------------ server side
 
+    def _fault(self, incoming: Incoming, full: str) -> Optional[Response]:
+        for fault in self.faults:
+            if fault.times > 0 and fault.method == incoming.method and re.search(fault.pattern, full):
+                fault.times -= 1
+                if fault.respond is not None:
+                    return fault.respond(incoming)
+                payload = fault.raw if fault.raw is not None else json.dumps(fault.body)
+                return Response(payload, status=fault.status, headers=fault.headers, content_type=fault.content_type)
+        return None
+
     def _handle(self, request: Request) -> Response:
         version, _, path = request.path.lstrip("/").partition("/")
         path = "/" + path
         body = request.get_json(silent=True) if request.data else None
         query = {k: v for k, v in request.args.items()}
-        self.requests.append(Recorded(request.method, version, path, query, body))
+        incoming = Incoming(request.method, version, path, query, dict(request.headers))
+        self.requests.append(Recorded(request.method, version, path, query, body, incoming.headers))
         full = path + ("?" + request.query_string.decode() if request.query_string else "")
-        for fault in self.faults:
-            if fault.times > 0 and fault.method == request.method and re.search(fault.pattern, full):
-                fault.times -= 1
-                payload = fault.raw if fault.raw is not None else json.dumps(fault.body)
-                return Response(payload, status=fault.status, headers=fault.headers, content_type=fault.content_type)
+        faulted = self._fault(incoming, full)
+        if faulted is not None:
+            return faulted
         if not request.headers.get("Authorization", "").startswith("Bearer ") or len(request.headers["Authorization"]) < 8:
             return self._error(401, "InvalidAuthenticationToken", "Access token is empty.")
         if version not in ("v1.0", "beta"):
             return self._error(400, "BadRequest", f"Invalid version: {version}")
+        if request.method == "POST" and path == "/$batch":
+            return self._batch(version, body, incoming.headers)
         try:
             return self._route(request.method, version, path, query, body)
         except _Fail as f:
             return self._error(f.status, f.code, f.message)
+
+    # -- JSON batching (concepts/json-batching.md)
+
+    def _batch(self, version: str, body: Any, headers: dict[str, str]) -> Response:
+        requests = body.get("requests") if isinstance(body, dict) else None
+        if not isinstance(requests, list) or not requests:
+            return self._error(400, "BadRequest", "Invalid batch payload format.")
+        if len(requests) > 20:
+            return self._error(400, "BadRequest", "The number of requests in a batch exceeds the limit of 20.")
+        ids = [str(r.get("id")) for r in requests if isinstance(r, dict)]
+        if len(ids) != len(requests) or len(set(i.lower() for i in ids)) != len(ids):
+            return self._error(400, "BadRequest", "Batch request ids must be unique.")
+        answers = []
+        for r in requests:
+            url = str(r.get("url") or "")
+            if not r.get("method") or not url or re.match(r"^[a-z]+://", url, re.I):
+                return self._error(400, "BadRequest", "Invalid request URL in batch: it must be relative.")
+            parts = urlsplit(url if url.startswith("/") else "/" + url)
+            query = dict(parse_qsl(parts.query, keep_blank_values=True))
+            method = str(r["method"]).upper()
+            self.batched.append(Recorded(method, version, parts.path, query, r.get("body")))
+            full = parts.path + ("?" + parts.query if parts.query else "")
+            answer = self._fault(Incoming(method, version, parts.path, query, headers, True), full)
+            if answer is None:
+                try:
+                    answer = self._route(method, version, parts.path, query, r.get("body"))
+                except _Fail as f:
+                    answer = self._error(f.status, f.code, f.message)
+            data = answer.get_data()
+            try:
+                sub_body = json.loads(data) if data else None
+            except ValueError:
+                sub_body = data.decode("utf-8", "replace")
+            keep = {k: v for k, v in answer.headers.items() if k.lower() in ("retry-after", "location", "content-type", "www-authenticate")}
+            answers.append({"id": r["id"], "status": answer.status_code, "headers": keep, "body": sub_body})
+        # Graph may answer in any order; the ids correlate.
+        return self._json({"responses": list(reversed(answers))})
 
     def _error(self, status: int, code: str, message: str) -> Response:
         return Response(json.dumps(graph_error(code, message)), status=status, content_type="application/json")
@@ -233,7 +396,10 @@ class GraphDouble:
     def _collection(self, version: str, path: str, query: dict[str, str], items: list[dict]) -> Response:
         skip = int(query.get("$skiptoken", "0"))
         size = self.page_size or len(items) or 1
-        page = {"@odata.context": f"{self.root}/{version}/$metadata#{path.lstrip('/')}", "value": items[skip: skip + size]}
+        window = items[skip: skip + size]
+        if skip == size and any(re.search(p, path) for p in self._repeat):
+            window = items[:size]  # page 1 again, in place of page 2
+        page = {"@odata.context": f"{self.root}/{version}/$metadata#{path.lstrip('/')}", "value": window}
         if skip + size < len(items):
             rest = {k: v for k, v in query.items() if k != "$skiptoken"}
             rest["$skiptoken"] = str(skip + size)
@@ -265,6 +431,8 @@ class GraphDouble:
             (rf"POST {v1} /roleManagement/directory/roleEligibilityScheduleRequests", self._elig_request),
             (rf"GET {v1} /roleManagement/directory/roleEligibilitySchedules", self._elig_list),
             (rf"GET {v1} /roleManagement/directory/roleEligibilitySchedules/([^/]+)", self._elig_get),
+            (r"GET (?:v1\.0|beta) /groups/([^/]+)/(members|owners)", self._group_objects),
+            (rf"GET {v1} /organization", self._organization),
             (r"GET (?:v1\.0|beta) (/.+)", self._generic_collection),
         ]
 
@@ -470,6 +638,30 @@ class GraphDouble:
             raise _Fail(404, "ResourceNotFound", f"No schedule found with id '{schedule_id}'.")
         return self._json(copy.deepcopy(found))
 
+    # -- groups' members and owners, the organization
+
+    def _group_objects(self, version, path, query, body, group_id, relation):
+        store = self.members if relation == "members" else self.owners
+        known = {str(g.get("id", "")).lower() for g in self.collections.get("/groups", [])} | set(self.members) | set(self.owners)
+        if group_id.lower() not in {k.lower() for k in known}:
+            raise _Fail(404, "Request_ResourceNotFound",
+                        f"Resource '{group_id}' does not exist or one of its queried reference-property objects are not present.")
+        items = next((v for k, v in store.items() if k.lower() == group_id.lower()), [])
+        items = copy.deepcopy(items)
+        fields = [f for f in query.get("$select", "").split(",") if f]
+        if fields:
+            items = [{k: v for k, v in x.items() if k in fields or k == "@odata.type"} for x in items]
+        return self._collection(version, path, query, items)
+
+    def _organization(self, version, path, query, body):
+        if self.organization_id is None:
+            raise _Fail(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+        org = sample("organization-list.response.json")["value"][0]
+        org["id"] = self.organization_id
+        if query.get("$select"):
+            org = {k: v for k, v in org.items() if k in query["$select"].split(",")}
+        return self._collection(version, path, query, [org])
+
     # -- anything else seeded as a plain collection (paging tests, drift snapshots)
 
     def _generic_collection(self, version, path, query, body, _path):
@@ -506,7 +698,45 @@ def graph(graph_server, monkeypatch) -> GraphDouble:
         double.sleeps.append(delay)
 
     monkeypatch.setattr("kiota_http.middleware.retry_handler.asyncio.sleep", no_wait)
+    monkeypatch.setattr("ztb.graph.client._sleep", no_wait)
     monkeypatch.setenv("ZTB_GRAPH_URL", double.root)
     monkeypatch.setenv("ZTB_ACCESS_TOKEN", TOKEN)
     yield double
     graph_server.clear()
+
+
+class OtherHost:
+    """A second local server, another origin than the double: where a hostile redirect points."""
+
+    def __init__(self, server) -> None:
+        self.server = server
+        self.requests: list[dict[str, Any]] = []
+        server.expect_request(re.compile(".*")).respond_with_handler(self._handle)
+
+    @property
+    def root(self) -> str:
+        return self.server.url_for("/").rstrip("/")
+
+    def _handle(self, request: Request) -> Response:
+        self.requests.append({"method": request.method, "path": request.path, "headers": dict(request.headers)})
+        # Plausible tenant data, so a followed redirect would be exported without complaint.
+        return Response(json.dumps({"value": [{"id": "0e0e0e0e-0000-4000-8000-000000000666", "displayName": "Not from Graph"}]}),
+                        status=200, content_type="application/json")
+
+
+@pytest.fixture(scope="session")
+def other_server():
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.start()
+    yield server
+    server.clear()
+    if server.is_running():
+        server.stop()
+
+
+@pytest.fixture
+def other_host(other_server) -> OtherHost:
+    """A fresh second server (another port: another origin) that records what reaches it."""
+    other_server.clear()
+    yield OtherHost(other_server)
+    other_server.clear()

@@ -80,6 +80,11 @@ def test_missing_break_glass_is_one_line_exit_1_and_no_output(tmp_path):
     (lambda c: c["ztb:pim"].__setitem__("activationMaxDuration", "PT48H"), "between PT30M and PT24H"),
     (lambda c: c["ztb:pim"].pop("approverGroupId"), "approverGroupId"),
     (lambda c: c.pop("ztb:pim"), "config key 'ztb:pim' is required"),
+    (lambda c: c.__setitem__("ztb:securityApps", []), "PRIV-CA-08"),
+    (lambda c: c.__setitem__("ztb:reportOnlyControls", ["PRIV-CA-7"]), "did you mean 'PRIV-CA-07'?"),
+    (lambda c: c.__setitem__("ztb:signInFrequencyHours", True), "is not a whole number"),
+    (lambda c: c["ztb:eligibility"].__setitem__("0B5E0A11-0000-4000-8000-000000000001", ["Global Reader"]), "break-glass account"),
+    (lambda c: c.__setitem__("ztb:groupOwners", ["0ca0e8c1-0000-4000-8000-000000000003"]), "owners are users or service principals"),
 ])
 def test_bad_config_gives_one_clear_line_per_problem(tmp_path, change, expected):
     path = write_stack(tmp_path, change)

@@ -16,6 +16,8 @@ from ztb.normalize import compare
 CA = "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy"
 GROUP = "azuread:index/group:Group"
 SAMPLE = build(load_stack_file(SAMPLE_STACK))
+OWNER = "0a0e0000-0000-4000-8000-0000000000f1"
+BREAK_GLASS = ["0b5e0a11-0000-4000-8000-000000000001", "0b5e0a11-0000-4000-8000-000000000002"]
 
 
 def created_group_ids(mocks) -> dict[str, str]:
@@ -136,7 +138,93 @@ def test_existing_emergency_group_is_looked_up_not_created(pulumi_mocks):
     values = copy.deepcopy(stack_values())
     del values["ztb:emergencyAccessUserIds"]
     values["ztb:emergencyAccessGroupId"] = "e0e0e0e0-0000-4000-8000-000000000099"
+    values["ztb:groupOwners"] = [OWNER]
     run_program(pulumi_mocks, values)
     assert "baseline-groups-priv-grp-02" not in dict(pulumi_mocks.of_type(GROUP))
     for name, inputs in pulumi_mocks.of_type(CA):
         assert "e0e0e0e0-0000-4000-8000-000000000099" in inputs["conditions"]["users"]["excludedGroups"], name
+
+
+# -- groups as pulumi-azuread receives them --------------------------------------------------------
+
+def test_every_created_group_gets_the_declared_owners_never_the_deploying_principal(pulumi_mocks):
+    run_program(pulumi_mocks)
+    for name, inputs in pulumi_mocks.of_type(GROUP):
+        assert sorted(inputs["owners"]) == BREAK_GLASS, name
+    values = stack_values()
+    values["ztb:groupOwners"] = [OWNER]
+    run_program(pulumi_mocks, values)
+    assert {tuple(i["owners"]) for _, i in pulumi_mocks.of_type(GROUP)[5:]} == {(OWNER,)}
+
+
+def test_group_members_are_the_models_declared_members(pulumi_mocks):
+    run_program(pulumi_mocks)
+    sent = dict(pulumi_mocks.of_type(GROUP))
+    for c in SAMPLE.of_kind("group"):
+        if not c.managed:
+            continue
+        declared = [m["id"] for m in c.desired.get("members") or []]
+        assert sent[f"baseline-groups-{c.id.lower()}"].get("members", []) == declared, c.id
+
+
+@pytest.fixture
+def group_options(monkeypatch):
+    """The ResourceOptions each azuread.Group is declared with (the mocks see inputs only)."""
+    import pulumi_azuread
+
+    recorded: dict[str, object] = {}
+    original = pulumi_azuread.Group
+
+    class Recording(original):  # type: ignore[misc, valid-type]
+        def __init__(self, resource_name, *args, opts=None, **kwargs):
+            recorded[resource_name] = opts
+            super().__init__(resource_name, *args, opts=opts, **kwargs)
+
+    monkeypatch.setattr(pulumi_azuread, "Group", Recording)
+    return recorded
+
+
+def test_a_name_prefix_change_renames_groups_in_place(pulumi_mocks, group_options):
+    """Same resource names, same (ForceNew) mailNickname, changes to it ignored: no replacement."""
+    run_program(pulumi_mocks)
+    before = dict(pulumi_mocks.of_type(GROUP))
+    values = stack_values()
+    values["ztb:namePrefix"] = "Contoso T0"
+    run_program(pulumi_mocks, values)
+    after = dict(pulumi_mocks.of_type(GROUP)[len(before):])
+    assert set(after) == set(before)
+    for name in before:
+        assert after[name]["mailNickname"] == before[name]["mailNickname"], name
+        assert after[name]["displayName"].startswith("Contoso T0 ") and before[name]["displayName"].startswith("ZTB "), name
+        assert group_options[name].ignore_changes == ["mailNickname"], name
+    assert group_options["baseline-groups-priv-grp-02"].protect is True
+
+
+def test_the_program_reads_numbers_as_pulumi_config_set_writes_them(pulumi_mocks):
+    values = stack_values()
+    values["ztb:signInFrequencyHours"] = "4"  # what `pulumi config set ztb:signInFrequencyHours 4` stores
+    run_program(pulumi_mocks, values)
+    assert dict(pulumi_mocks.of_type(CA))["baseline-ca-priv-ca-06"]["sessionControls"]["signInFrequency"] == 4
+
+
+@pytest.mark.parametrize("key,value", [
+    ("ztb:signInFrequencyHours", True),
+    ("ztb:securityApps", []),
+    ("ztb:reportOnlyControls", ["PRIV-CA-7"]),
+    ("ztb:groupOwners", []),
+    ("ztb:privilegedGroupId", "0ca0e8c1-0000-4000-8000-000000000003"),
+])
+def test_an_unsafe_or_undeployable_config_declares_nothing(pulumi_mocks, key, value):
+    values = stack_values()
+    values[key] = value
+    with pytest.raises(Exception, match="nothing was declared"):
+        run_program(pulumi_mocks, values)
+    assert pulumi_mocks.resources == []
+
+
+def test_a_break_glass_account_made_eligible_declares_nothing(pulumi_mocks):
+    values = copy.deepcopy(stack_values())
+    values["ztb:eligibility"][BREAK_GLASS[0]] = ["Global Administrator"]
+    with pytest.raises(Exception, match="nothing was declared"):
+        run_program(pulumi_mocks, values)
+    assert pulumi_mocks.resources == []

@@ -126,3 +126,97 @@ def test_the_declared_inputs_are_the_model_unchanged(pulumi_mocks):
     before = copy.deepcopy([c.desired for c in base.controls])
     declare(pulumi_mocks, base)
     assert [c.desired for c in base.controls] == before
+
+
+# --------------------------------------------------------------------------- resolved key by key; adoption by import_
+
+
+def test_a_key_without_group_references_stays_a_plain_value_beside_one_that_waits(pulumi_mocks):
+    from ztb.providers import resolve_inputs
+
+    desired = {
+        "policy": {"@odata.type": "#microsoft.graph.windows10CompliancePolicy", "tpmRequired": True},
+        "assignments": [{"target": {"groupId": "${group:privilegedUsers}"}}],
+    }
+    seen = {}
+
+    @pulumi.runtime.test
+    def program():
+        props = resolve_inputs(desired, {"privilegedUsers": pulumi.Output.from_input(PRIVILEGED_GROUP)}, ("policy", "assignments"))
+        seen.update(props)
+        return props["assignments"].apply(lambda a: seen.update(resolved=a))
+
+    program()
+    assert seen["policy"] == desired["policy"] and seen["policy"] is not desired["policy"]
+    assert isinstance(seen["assignments"], pulumi.Output)
+    assert seen["resolved"] == [{"target": {"groupId": PRIVILEGED_GROUP}}]
+
+
+def test_group_ids_known_at_declaration_resolve_to_plain_values():
+    from ztb.providers import resolve_inputs
+
+    props = resolve_inputs({"assignments": [{"target": {"groupId": "${group:privilegedUsers}"}}]},
+                           {"privilegedUsers": PRIVILEGED_GROUP}, ("assignments",))
+    assert props == {"assignments": [{"target": {"groupId": PRIVILEGED_GROUP}}]}
+
+
+def test_a_managed_compliance_policy_can_be_adopted_with_import_ids(pulumi_mocks):
+    from components.device_compliance import DeviceCompliance
+
+    @pulumi.runtime.test
+    def program():
+        DeviceCompliance("baseline-compliance", baseline(), {"privilegedUsers": PRIVILEGED_GROUP}, import_ids={"PRIV-DEV-01": EXISTING_POLICY})
+
+    program()
+    assert pulumi_mocks.imports == {"baseline-compliance-priv-dev-01": EXISTING_POLICY}
+
+
+@pytest.mark.parametrize("import_ids,problem", [
+    ({"PRIV-DEV-99": EXISTING_POLICY}, "PRIV-DEV-99, which is not a resource it can adopt"),
+    ({"PRIV-DEV-01": ""}, "gives no object ID for PRIV-DEV-01"),
+    ({"PRIV-DEV-01": None}, "gives no object ID for PRIV-DEV-01"),
+])
+def test_import_ids_for_a_control_the_component_cannot_adopt_fail_the_declaration(pulumi_mocks, import_ids, problem):
+    from components.device_compliance import DeviceCompliance
+
+    @pulumi.runtime.test
+    def program():
+        DeviceCompliance("baseline-compliance", baseline(), {"privilegedUsers": PRIVILEGED_GROUP}, import_ids=import_ids)
+
+    with pytest.raises(pulumi.RunError, match=problem):
+        program()
+    assert inputs_of(pulumi_mocks, COMPLIANCE) == {}
+
+
+def test_an_assign_only_policy_is_adopted_on_create_not_imported(pulumi_mocks):
+    from components.device_compliance import DeviceCompliance
+
+    base = baseline(deviceCompliance={"enabled": False, "assignExistingPolicyIds": [EXISTING_POLICY]})
+
+    @pulumi.runtime.test
+    def program():
+        DeviceCompliance("baseline-compliance", base, {"privilegedUsers": PRIVILEGED_GROUP}, import_ids={"PRIV-DEV-11": EXISTING_POLICY})
+
+    with pytest.raises(pulumi.RunError, match="PRIV-DEV-11, which is not a resource it can adopt"):
+        program()
+
+
+def test_an_eligibility_keeps_its_earlier_resource_name_as_an_alias(pulumi_mocks, monkeypatch):
+    """Eligibility IDs now carry the whole principal GUID; the old first-segment name is an alias,
+    so an existing stack's eligibilities are renamed in place, not revoked and granted again."""
+    import components.role_eligibility as component
+
+    seen: dict[str, list[str]] = {}
+    real = component.EligibilityResource
+
+    def recording(name, props, opts=None):
+        seen[name] = [a.name for a in (opts.aliases or [])]
+        return real(name, props, opts)
+
+    monkeypatch.setattr(component, "EligibilityResource", recording)
+    declare(pulumi_mocks, baseline())
+    assert seen, "no eligibility was declared"
+    for name, aliases in seen.items():
+        principal_head = name.split("priv-elig-")[1].split("-")[0]
+        role_short = name.rsplit("-", 1)[1]
+        assert aliases == [f"baseline-eligibility-priv-elig-{principal_head}-{role_short}"], (name, aliases)

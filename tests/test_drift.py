@@ -273,6 +273,7 @@ def other_stack(**changes) -> Baseline:
 
 EXISTING_POLICY = "e1157100-0000-4000-8000-000000000001"
 EXISTING_EMERGENCY = "e1e00000-0000-4000-8000-000000000002"
+OWNER = "0a0e0000-0000-4000-8000-0000000000aa"
 
 
 def test_an_existing_compliance_policy_is_matched_by_id_and_its_assignment_checked():
@@ -288,7 +289,8 @@ def test_an_existing_compliance_policy_is_matched_by_id_and_its_assignment_check
 
 
 def test_a_report_only_stack_is_not_owed_enforcement_but_disabling_it_still_weakens():
-    baseline = other_stack(phase="evaluate", reportOnly=True, emergencyAccessGroupId=EXISTING_EMERGENCY, emergencyAccessUserIds=[])
+    baseline = other_stack(phase="evaluate", reportOnly=True, emergencyAccessGroupId=EXISTING_EMERGENCY, emergencyAccessUserIds=[],
+                           groupOwners=[OWNER])
     snap = ideal_snapshot(baseline)
     assert findings(snap, baseline) == {}
     ca(snap, "PRIV-CA-02")["state"] = "disabled"

@@ -20,8 +20,9 @@ from ztb.commands.export import command as export_command
 from ztb.export import IN_FILTER_MAX
 from ztb.snapshot import COLLECTIONS, load
 
-#: One paged list per collection, plus the stack's groups by name and the referenced ones by ID.
-ONE_PAGE_EACH = len(COLLECTIONS) - 1 + 2
+#: One paged list per collection, plus the stack's groups by name and the referenced ones by ID,
+#: /organization (the tenant), and one $batch for the members and owners of the watched groups.
+ONE_PAGE_EACH = len(COLLECTIONS) - 1 + 2 + 1 + 1
 
 
 def without_context(items: list[dict]) -> list[dict]:
@@ -69,7 +70,10 @@ def test_export_uses_one_filtered_expanded_list_for_pim_and_selects_role_definit
     assert compliance.version == "beta" and compliance.query == {"$expand": "assignments"}
     (roles,) = graph.sent("GET", "/roleManagement/directory/roleDefinitions")
     assert roles.version == "beta" and roles.query == {"$select": "id,displayName,templateId,isBuiltIn,isPrivileged"}
-    assert not graph.sent("POST") and not graph.sent("PATCH") and not graph.sent("DELETE")  # read-only
+    # Read-only: the one POST is the $batch of GETs (members and owners).
+    assert [r.path for r in graph.sent("POST")] == ["/$batch"]
+    assert {r.method for r in graph.batched} == {"GET"}
+    assert not graph.sent("PATCH") and not graph.sent("DELETE")
 
 
 def test_requests_grow_with_pages_not_with_policies_or_roles(graph, tmp_path):

@@ -7,9 +7,10 @@ import sys
 
 import pytest
 
-from tests.graph_double import REPO, TOKEN, GraphDouble, graph, graph_server, sample  # noqa: F401 (fixtures)
+from tests.graph_double import REPO, TENANT, TOKEN, GraphDouble, access_token, graph, graph_server, sample  # noqa: F401 (fixtures)
 from ztb.graph.client import GraphClient, StaticTokenCredential, resolve_graph_url
 from ztb.graph.errors import GraphError
+from ztb.graph.token import MalformedToken
 
 GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"
 PIM_FILTER = f"scopeId eq '/' and scopeType eq 'DirectoryRole' and roleDefinitionId eq '{GLOBAL_ADMIN}'"
@@ -222,6 +223,46 @@ def test_the_token_comes_from_ztb_access_token(graph, monkeypatch):
     assert g.root == graph.root
 
 
+def test_the_client_records_the_tenant_of_the_tokens_it_sends(graph):
+    seed_groups(graph, 1)
+    with GraphClient(graph.root, StaticTokenCredential(access_token(TENANT.upper()))) as g:
+        assert g.token_tenants() == set()  # nothing sent yet
+        g.list_all("/groups")
+        assert g.token_tenants() == {TENANT}
+    with graph.client() as g:  # the double's default token is not a JWT: no claim, no error
+        g.list_all("/groups")
+        assert g.token_tenants() == set()
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "ab\ncd", "ab cd", "ab\tcd", "ab\x00cd", "ab\x1bcd", "ab\x7fcd", "abé", "ab\u200bcd", "x" * 16385])
+def test_a_malformed_static_token_is_refused_without_showing_it(bad):
+    with pytest.raises(MalformedToken) as info:
+        StaticTokenCredential(bad)
+    message = str(info.value)
+    assert "ZTB_ACCESS_TOKEN" in message and "\n" not in message
+    assert not any(part and part in message for part in bad.split() if len(part) > 3)
+
+
+def test_surrounding_whitespace_of_a_pasted_token_is_trimmed(graph):
+    seed_groups(graph, 1)
+    with GraphClient(graph.root, StaticTokenCredential(f"  {TOKEN}\n")) as g:
+        g.list_all("/groups")
+    assert graph.requests[0].headers["Authorization"] == f"Bearer {TOKEN}"
+
+
+def test_a_credential_that_yields_a_malformed_token_fails_the_call_before_sending(graph):
+    from azure.core.credentials import AccessToken
+
+    class Credential:
+        def get_token(self, *scopes, **kwargs):
+            return AccessToken("header.pay\r\nInjected: yes", 2**31)
+
+    with GraphClient(graph.root, Credential()) as g:
+        err = raised(lambda: g.get_json("/groups"))
+    assert err.code == "MalformedToken" and "a control character at position 11" in str(err) and "Injected" not in str(err)
+    assert graph.requests == []
+
+
 # --------------------------------------------------------------------------- configuration
 
 
@@ -237,6 +278,14 @@ def test_plain_http_is_refused_except_for_localhost():
     with pytest.raises(ValueError, match="must use https"):
         resolve_graph_url("http://graph.contoso.example")
     assert resolve_graph_url("http://localhost:5000") == "http://localhost:5000"
+
+
+@pytest.mark.parametrize("url", ["https://graph.microsoft.com:99999", "https://[::1", "https://graph microsoft.com", "https://graph.microsoft.com/\x00",
+                                 "https://graph.microsoft.com?x=1", "https://graph.microsoft.com#f", "graph.microsoft.com", "https://"])
+def test_a_malformed_graph_url_is_one_line(url):
+    with pytest.raises(ValueError) as info:
+        resolve_graph_url(url)
+    assert "\n" not in str(info.value) and "Graph URL" in str(info.value)
 
 
 def test_importing_the_client_and_providers_does_not_load_msgraph():

@@ -19,6 +19,7 @@ from .conftest import SAMPLE_STACK
 RAW = {k.split(":", 1)[1]: v for k, v in yaml.safe_load(SAMPLE_STACK.read_text())["config"].items() if k.startswith("ztb:")}
 SAMPLE = build(validate(RAW))
 MAILBOX = RAW["pim"]["notificationMailbox"]
+OWNER = "0a0e0000-0000-4000-8000-0000000000f1"
 
 
 def values(**changes: Any) -> dict[str, Any]:
@@ -46,7 +47,8 @@ def test_every_policy_excludes_emergency_access_group_and_accounts():
 
 
 def test_an_existing_emergency_group_is_excluded_by_its_object_id():
-    b = build(validate({**{k: v for k, v in RAW.items() if k != "emergencyAccessUserIds"}, "emergencyAccessGroupId": "e0e0e0e0-0000-4000-8000-000000000099"}))
+    b = build(validate({**{k: v for k, v in RAW.items() if k != "emergencyAccessUserIds"},
+                        "emergencyAccessGroupId": "e0e0e0e0-0000-4000-8000-000000000099", "groupOwners": [OWNER]}))
     for c in ca_policies(b):
         assert "e0e0e0e0-0000-4000-8000-000000000099" in c.desired["conditions"]["users"]["excludeGroups"]
 
@@ -182,3 +184,120 @@ def test_an_unresolved_group_reference_raises_instead_of_emptying_a_list():
         resolve_refs(policy, {"privilegedUsers": "x"})
     with pytest.raises(UnresolvedReferenceError):
         resolve_refs(policy, {"privilegedUsers": "x", "emergencyAccess": ""})
+
+
+# -- groups: owners, members and names that survive a rename ---------------------------------------
+
+def groups(b=SAMPLE) -> dict[str, Control]:
+    return {c.id: c for c in b.of_kind("group")}
+
+
+def test_every_group_declares_its_owners_default_the_break_glass_accounts():
+    for c in groups().values():
+        assert c.desired["owners"] == [{"id": u} for u in RAW["emergencyAccessUserIds"]], c.id
+        assert c.meta["ownersDeclared"] is True
+    owned = build(validate(values(groupOwners=[OWNER.upper()])))
+    assert {tuple(o["id"] for o in c.desired["owners"]) for c in groups(owned).values()} == {(OWNER,)}
+
+
+def test_group_membership_kinds_and_declared_members_follow_the_interface():
+    g = groups()
+    assert {cid: c.meta["membership"] for cid, c in g.items()} == {
+        "PRIV-GRP-01": "included", "PRIV-GRP-02": "exclusion", "PRIV-GRP-03": "exclusion",
+        "PRIV-GRP-11": "ring", "PRIV-GRP-12": "ring", "PRIV-GRP-13": "ring",
+    }
+    # The privileged group's members are the eligible admins: decided here, not in the component.
+    assert g["PRIV-GRP-01"].desired["members"] == [{"id": p} for p in sorted(RAW["eligibility"])]
+    assert g["PRIV-GRP-02"].desired["members"] == [
+        {"@odata.type": "#microsoft.graph.user", "id": u} for u in RAW["emergencyAccessUserIds"]
+    ]
+    # The audited CA exclusion group: declared (empty by default), so any member is reported.
+    assert g["PRIV-GRP-03"].desired == {"id": RAW["conditionalAccessExclusionGroupId"], "members": [],
+                                        "owners": g["PRIV-GRP-03"].desired["owners"]}
+    assert g["PRIV-GRP-03"].managed is False and g["PRIV-GRP-03"].meta["membersDeclared"] is True
+    for ring in ("PRIV-GRP-11", "PRIV-GRP-12", "PRIV-GRP-13"):
+        assert "members" not in g[ring].desired and g[ring].meta["membersDeclared"] is False
+
+
+def test_an_existing_emergency_group_declares_the_break_glass_members_when_they_are_given():
+    both = build(validate(values(emergencyAccessGroupId="e0e0e0e0-0000-4000-8000-000000000099")))
+    g = groups(both)["PRIV-GRP-02"]
+    assert g.managed is False and g.meta["membersDeclared"] is True
+    assert [m["id"] for m in g.desired["members"]] == RAW["emergencyAccessUserIds"]
+    only_group = build(validate({**{k: v for k, v in RAW.items() if k != "emergencyAccessUserIds"},
+                                 "emergencyAccessGroupId": "e0e0e0e0-0000-4000-8000-000000000099", "groupOwners": [OWNER]}))
+    g = groups(only_group)["PRIV-GRP-02"]
+    assert "members" not in g.desired and g.meta["membersDeclared"] is False
+
+
+def test_ca_exclusion_members_are_declared_lowercased():
+    member = "c0c0c0c0-0000-4000-8000-0000000000c1"
+    g = groups(build(validate(values(conditionalAccessExclusionMemberIds=[member.upper()]))))["PRIV-GRP-03"]
+    assert g.desired["members"] == [{"id": member}]
+
+
+def test_mail_nicknames_do_not_follow_the_name_prefix():
+    """mailNickname is ForceNew: a prefix rename must rename groups in place, never replace them."""
+    renamed = groups(build(validate(values(namePrefix="Contoso Tier0"))))
+    for cid, c in groups().items():
+        if c.managed:
+            assert renamed[cid].desired["mailNickname"] == c.desired["mailNickname"], cid
+            assert renamed[cid].desired["displayName"] != c.desired["displayName"], cid
+            assert c.meta["createOnly"] == ["mailNickname"]
+
+
+def test_mail_nicknames_of_default_prefix_stacks_are_what_earlier_versions_created():
+    """Stacks deployed with the default prefix keep their groups: the nickname did not change for them."""
+    assert {cid: c.desired["mailNickname"] for cid, c in groups().items() if c.managed} == {
+        "PRIV-GRP-01": "ztb-privileged-users",
+        "PRIV-GRP-02": "ztb-emergency-access-exclusion",
+        "PRIV-GRP-11": "ztb-privileged-ring-1---evaluate",
+        "PRIV-GRP-12": "ztb-privileged-ring-2---pilot",
+        "PRIV-GRP-13": "ztb-privileged-ring-3---full-deployment",
+    }
+
+
+# -- eligibility IDs: unique by construction, stable when principals are added ---------------------
+
+SHARED_A = "5ace0000-0000-4000-8000-00000000000a"
+SHARED_B = "5ace0000-1111-4000-8000-00000000000b"
+
+
+def eligibility_ids(mapping: dict[str, list[str]]) -> dict[tuple[str, str], Control]:
+    b = build(validate(values(eligibility=mapping)))
+    return {(c.desired["principalId"], c.meta["roleName"]): c for c in b.of_kind("roleEligibility")}
+
+
+def test_two_principals_sharing_the_first_block_get_distinct_ids_and_resource_names():
+    got = eligibility_ids({SHARED_A: ["Global Reader"], SHARED_B: ["Global Reader"]})
+    ids = [c.id for c in got.values()]
+    assert len(set(ids)) == 2 and len({i.lower() for i in ids}) == 2
+    assert got[(SHARED_A, "Global Reader")].id == f"PRIV-ELIG-{SHARED_A}-f2ef992c"
+
+
+def test_adding_a_colliding_principal_does_not_change_the_existing_id():
+    before = eligibility_ids({SHARED_A: ["Global Reader"]})
+    after = eligibility_ids({SHARED_A: ["Global Reader"], SHARED_B: ["Global Reader"]})
+    assert after[(SHARED_A, "Global Reader")].id == before[(SHARED_A, "Global Reader")].id
+
+
+def test_the_earlier_short_id_is_kept_as_an_alias_only_where_it_was_unique():
+    alone = eligibility_ids({SHARED_A: ["Global Reader"]})[(SHARED_A, "Global Reader")]
+    assert alone.meta["legacyIds"] == ["PRIV-ELIG-5ace0000-f2ef992c"]
+    shared = eligibility_ids({SHARED_A: ["Global Reader"], SHARED_B: ["Global Reader"]})
+    assert all(c.meta["legacyIds"] == [] for c in shared.values()), "two aliases to one name fail the engine"
+    sample = {c.meta["legacyIds"][0] for c in SAMPLE.of_kind("roleEligibility")}
+    assert "PRIV-ELIG-ad000000-62e90394" in sample
+
+
+def test_role_template_ids_of_the_catalogue_have_distinct_first_blocks():
+    shorts = [r.short_id for r in rc.catalogue()]
+    assert len(shorts) == len(set(shorts))
+
+
+def test_a_custom_role_whose_id_starts_like_a_builtin_is_refused():
+    from ztb.config import ConfigError
+
+    clash = rc.GLOBAL_ADMINISTRATOR[:8] + "-0000-4000-8000-000000000000"
+    with pytest.raises(ConfigError, match="share the first block 62e90394"):
+        validate(values(roles={"add": [clash], "remove": []}))

@@ -252,3 +252,55 @@ def test_provider_pickles_by_reference():
     blob = base64.b64decode(serialize_provider(DeviceCompliancePolicyProvider()))
     assert len(blob) < 500 and b"ztb.providers.compliance" in blob
     assert isinstance(dill.loads(blob), DeviceCompliancePolicyProvider)
+
+
+# --------------------------------------------------------------------------- values not known yet (preview)
+
+from pulumi.output import Unknown  # noqa: E402
+
+from ztb.providers import UNKNOWN, has_unknowns, is_unknown  # noqa: E402
+
+ODD_VALUES = [None, "", 1.0, True, {}, [], [1.0], [{"target": Unknown()}], [Unknown()], {"@odata.type": Unknown()}, Unknown(), UNKNOWN]
+
+
+@pytest.mark.parametrize("odd", ODD_VALUES, ids=repr)
+@pytest.mark.parametrize("key", ["policy", "assignments", "assignOnly", "policyId"])
+def test_check_and_diff_take_any_value_in_any_input_without_raising(provider, key, odd):
+    for props in (managed_props(), assign_only_props("e0e0e0e0-0000-4000-8000-000000000001")):
+        news = {**props, key: odd}
+        failures = provider.check({}, news).failures
+        result = provider.diff("policy-id", props, news)
+        if has_unknowns(odd):
+            assert result.changes is True
+        if is_unknown(odd):
+            assert failures == []
+
+
+def test_a_fresh_stack_s_unknown_assignments_pass_check_and_the_policy_is_still_judged(provider):
+    news = {**managed_props(), "assignments": Unknown()}
+    assert provider.check({}, news).failures == []
+    news["policy"]["scheduledActionsForRule"] = []
+    assert [f.property for f in provider.check({}, news).failures] == ["policy"]
+
+
+def test_an_unknown_assignment_target_is_an_in_place_change(provider):
+    props = managed_props()
+    news = copy.deepcopy(props)
+    news["assignments"][0]["target"]["groupId"] = Unknown()
+    result = provider.diff("policy-id", props, news)
+    assert (result.changes, result.replaces) == (True, [])
+
+
+@pytest.mark.parametrize("identity,replaces", [
+    ({"policy": {"@odata.type": Unknown()}}, ["policy"]),
+    ({"assignOnly": Unknown()}, ["assignOnly"]),
+])
+def test_an_unknown_identity_field_is_a_replacement(provider, identity, replaces):
+    props = managed_props()
+    news = {**props, **{k: ({**props[k], **v} if k == "policy" else v) for k, v in identity.items()}}
+    assert provider.diff("policy-id", props, news).replaces == replaces
+
+
+def test_an_unknown_existing_policy_id_is_a_replacement(provider):
+    props = assign_only_props("e0e0e0e0-0000-4000-8000-000000000001")
+    assert provider.diff("policy-id", props, {**props, "policyId": UNKNOWN}).replaces == ["policyId"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import re
 from datetime import datetime, timedelta, timezone
 
 import dill
@@ -66,7 +67,7 @@ def test_a_duration_the_role_rule_forbids_is_one_line_naming_the_graph_code(grap
     with pytest.raises(ProviderError) as info:
         provider.create(props_for())
     assert str(info.value).startswith(
-        f"PRIV-ELIG-ad000000-62e90394: POST {REQUESTS}: HTTP 400 RoleAssignmentRequestPolicyValidationFailed: "
+        f"{props_for()['controlId']}: POST {REQUESTS}: HTTP 400 RoleAssignmentRequestPolicyValidationFailed: "
         'The following policy rules failed: ["ExpirationRule"] [request-id '
     )
     assert graph.schedules == []
@@ -171,7 +172,7 @@ def test_delete_posts_admin_remove_and_tolerates_it_being_gone(graph, provider):
 def test_a_delete_graph_refuses_is_one_line(graph, provider):
     created = provider.create(props_for())
     graph.fail("POST", REQUESTS, 403, {"error": {"code": "Authorization_RequestDenied", "message": "Insufficient privileges to complete the operation."}})
-    with pytest.raises(ProviderError, match=rf"^PRIV-ELIG-ad000000-62e90394: POST {REQUESTS}: HTTP 403 Authorization_RequestDenied: Insufficient privileges"):
+    with pytest.raises(ProviderError, match=rf"^{re.escape(props_for()['controlId'])}: POST {REQUESTS}: HTTP 403 Authorization_RequestDenied: Insufficient privileges"):
         provider.delete(created.id, created.outs)
 
 
@@ -189,7 +190,7 @@ def test_unavailable_once_on_the_request_is_retried(graph, provider):
 
 def test_malformed_request_answer_is_one_line(graph, provider):
     graph.fail("POST", REQUESTS, 201, raw=b'{"id": "50877283", "status": ')
-    with pytest.raises(ProviderError, match=rf"^PRIV-ELIG-ad000000-62e90394: POST {REQUESTS}: InvalidResponse: the answer's body is not valid JSON"):
+    with pytest.raises(ProviderError, match=rf"^{re.escape(props_for()['controlId'])}: POST {REQUESTS}: InvalidResponse: the answer's body is not valid JSON"):
         provider.create(props_for())
 
 
@@ -206,3 +207,42 @@ def test_provider_pickles_by_reference():
     blob = base64.b64decode(serialize_provider(RoleEligibilityProvider()))
     assert len(blob) < 500 and b"ztb.providers.eligibility" in blob
     assert isinstance(dill.loads(blob), RoleEligibilityProvider)
+
+
+# --------------------------------------------------------------------------- values not known yet (preview)
+
+from pulumi.output import Unknown  # noqa: E402
+
+from ztb.providers import UNKNOWN, has_unknowns, is_unknown  # noqa: E402
+
+ODD_VALUES = [None, "", 1.0, True, {}, {"expiration": 1.0}, {"expiration": {"type": Unknown(), "duration": "P30D"}}, [], ["x"], Unknown(), UNKNOWN]
+
+
+@pytest.mark.parametrize("odd", ODD_VALUES, ids=repr)
+@pytest.mark.parametrize("key", ["principalId", "roleDefinitionId", "directoryScopeId", "scheduleInfo", "justification"])
+def test_check_and_diff_take_any_value_in_any_input_without_raising(provider, key, odd):
+    props = props_for()
+    news = {**props, key: odd}
+    failures = provider.check({}, news).failures
+    result = provider.diff("schedule-id", props, news)
+    if has_unknowns(odd):
+        assert result.changes is True
+        assert result.replaces == ([key] if key in ("principalId", "roleDefinitionId", "directoryScopeId") else [])
+    if is_unknown(odd) or key == "scheduleInfo" and has_unknowns(odd):
+        assert failures == []
+
+
+def test_a_preview_that_knows_only_part_of_the_schedule_still_judges_that_part(provider):
+    news = props_for()
+    news["scheduleInfo"] = {"expiration": {"type": "noExpiration", "duration": Unknown()}}
+    assert [f.property for f in provider.check({}, news).failures] == ["scheduleInfo"]
+    news["scheduleInfo"] = {"expiration": {"type": Unknown(), "duration": "P30D"}}
+    assert provider.check({}, news).failures == []
+
+
+def test_create_without_a_schedule_is_one_line_before_any_call(graph, provider):
+    news = props_for()
+    del news["scheduleInfo"]
+    with pytest.raises(ProviderError, match=r"^PRIV-ELIG-.*: input 'scheduleInfo' is missing or not known yet$"):
+        provider.create(news)
+    assert graph.requests == []

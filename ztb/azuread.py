@@ -14,10 +14,26 @@ import re
 from typing import Any
 
 STRENGTH_PATH = "/policies/authenticationStrengthPolicies/"
-#: Grant controls pulumi-azuread 6.x accepts (its schema; no ``riskRemediation``).
+#: Grant controls pulumi-azuread 6.11 (terraform-provider-azuread v3.9.0) accepts: its schema's
+#: list, which has neither ``riskRemediation`` nor Graph's ``unknownFutureValue`` sentinel.
 AZUREAD_BUILT_IN_CONTROLS = {
     "block", "mfa", "approvedApplication", "compliantApplication", "compliantDevice",
-    "domainJoinedDevice", "passwordChange", "unknownFutureValue",
+    "domainJoinedDevice", "passwordChange",
+}
+
+#: Values the provider's schema accepts, field by field (wire names). Graph's enum sentinel
+#: ``unknownFutureValue`` is in none of them: it names no setting and cannot be deployed.
+ALLOWED = {
+    "state": {"enabled", "disabled", "enabledForReportingButNotEnforced"},
+    "clientAppTypes": {"all", "browser", "mobileAppsAndDesktopClients", "exchangeActiveSync", "easSupported", "other"},
+    "platforms": {"all", "android", "iOS", "linux", "macOS", "windows", "windowsPhone"},
+    "riskLevels": {"low", "medium", "high", "hidden", "none"},
+    "insiderRiskLevels": {"minor", "moderate", "elevated"},
+    "operator": {"AND", "OR"},
+    "signInFrequencyPeriod": {"days", "hours"},
+    "signInFrequencyInterval": {"timeBased", "everyTime"},
+    "signInFrequencyAuthenticationType": {"primaryAndSecondaryAuthentication", "secondaryAuthentication"},
+    "persistentBrowserMode": {"always", "never"},
 }
 
 #: Graph sub-object -> {graph field: azuread field}
@@ -32,7 +48,9 @@ APPLICATIONS = {
 }
 PLATFORMS = {"includePlatforms": "includedPlatforms", "excludePlatforms": "excludedPlatforms"}
 LOCATIONS = {"includeLocations": "includedLocations", "excludeLocations": "excludedLocations"}
-PLAIN_CONDITIONS = ("clientAppTypes", "signInRiskLevels", "userRiskLevels", "servicePrincipalRiskLevels", "insiderRiskLevels")
+PLAIN_CONDITIONS = ("clientAppTypes", "signInRiskLevels", "userRiskLevels", "servicePrincipalRiskLevels")
+#: One string in both shapes: Graph's flags enum (``"minor,moderate"``), the provider's single value.
+INSIDER = "insiderRiskLevels"
 
 #: azuread wire path prefix -> Graph path prefix, for reading a preview's detailedDiff keys.
 PATHS = {
@@ -58,6 +76,17 @@ def _rename(obj: dict | None, mapping: dict[str, str]) -> dict:
     return {mapping[k]: list(v) for k, v in obj.items() if k in mapping and v}
 
 
+def _insider(policy: dict[str, Any], value: Any) -> str:
+    """Graph's insider risk flags as the provider's one value; more than one cannot be deployed."""
+    levels = [v.strip() for v in value.split(",")] if isinstance(value, str) else [str(v) for v in value]
+    levels = [v for v in levels if v]
+    if len(levels) != 1:
+        raise UnsupportedByAzureadError(
+            f"{policy.get('displayName')}: insider risk levels {', '.join(levels)}: pulumi-azuread takes exactly one level"
+        )
+    return levels[0]
+
+
 def to_azuread(policy: dict[str, Any]) -> dict[str, Any]:
     """Graph CA policy JSON -> pulumi-azuread inputs in wire (camelCase) form."""
     cond = policy.get("conditions") or {}
@@ -68,6 +97,8 @@ def to_azuread(policy: dict[str, Any]) -> dict[str, Any]:
     for key in PLAIN_CONDITIONS:
         if cond.get(key):
             conditions[key] = list(cond[key])
+    if cond.get(INSIDER):
+        conditions[INSIDER] = _insider(policy, cond[INSIDER])
     if cond.get("platforms"):
         conditions["platforms"] = _rename(cond["platforms"], PLATFORMS)
     if cond.get("locations"):
@@ -126,7 +157,7 @@ def to_graph(args: dict[str, Any]) -> dict[str, Any]:
         "users": _unrename(cond.get("users"), USERS),
         "applications": _unrename(cond.get("applications"), APPLICATIONS),
     }
-    for key in PLAIN_CONDITIONS:
+    for key in (*PLAIN_CONDITIONS, INSIDER):
         if key in cond:
             conditions[key] = cond[key]
     if cond.get("platforms"):
@@ -161,6 +192,91 @@ def to_graph(args: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _listed(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
+def deployability_problems(wire: dict[str, Any]) -> list[str]:
+    """What the provider's schema (terraform-provider-azuread v3.9.0) would refuse in these inputs.
+
+    Each entry is a fact about the inputs, so callers can say which config key leads to it. The
+    provider refuses all of these only in ``pulumi preview`` (a CheckFailure of the whole stack);
+    found here, they are config errors before anything is declared.
+    """
+    out: list[str] = []
+
+    def enum(field: str, values: list[Any], allowed_key: str) -> None:
+        bad = [str(v) for v in values if v not in ALLOWED[allowed_key]]
+        if bad:
+            out.append(f"{field} {', '.join(bad)} is not one of {', '.join(sorted(ALLOWED[allowed_key]))}")
+
+    def not_empty(field: str, values: list[Any]) -> None:
+        if any(not isinstance(v, str) or not v for v in values):
+            out.append(f"{field} holds an empty value; every entry must be an ID or keyword")
+
+    if not wire.get("displayName"):
+        out.append("displayName is empty")
+    enum("state", [wire.get("state")], "state")
+    cond = wire.get("conditions") or {}
+    apps = cond.get("applications") or {}
+    if bool(_listed(apps.get("includedApplications"))) == bool(_listed(apps.get("includedUserActions"))):
+        which = "both are set" if apps.get("includedApplications") else "both are empty"
+        out.append(f"conditions.applications needs exactly one of includedApplications and includedUserActions ({which})")
+    users = cond.get("users") or {}
+    if not any(_listed(users.get(k)) for k in ("includedUsers", "includedGroups", "includedRoles")):
+        out.append("conditions.users includes nobody (no users, groups or roles)")
+    for sub, fields in (("users", USERS.values()), ("applications", APPLICATIONS.values())):
+        for f in fields:
+            not_empty(f"conditions.{sub}.{f}", _listed((cond.get(sub) or {}).get(f)))
+    client = _listed(cond.get("clientAppTypes")) or ["all"]
+    enum("conditions.clientAppTypes", client, "clientAppTypes")
+    if cond.get("platforms"):
+        platforms = cond["platforms"]
+        if not _listed(platforms.get("includedPlatforms")):
+            out.append("conditions.platforms needs includedPlatforms")
+        enum("conditions.platforms", _listed(platforms.get("includedPlatforms")) + _listed(platforms.get("excludedPlatforms")), "platforms")
+    if cond.get("locations") and not _listed(cond["locations"].get("includedLocations")):
+        out.append("conditions.locations needs includedLocations")
+    for key in ("signInRiskLevels", "userRiskLevels", "servicePrincipalRiskLevels"):
+        enum(f"conditions.{key}", _listed(cond.get(key)), "riskLevels")
+    if cond.get(INSIDER) is not None:
+        if not isinstance(cond[INSIDER], str):
+            out.append(f"conditions.{INSIDER} must be one string (pulumi-azuread takes a single level)")
+        else:
+            enum(f"conditions.{INSIDER}", [cond[INSIDER]], "insiderRiskLevels")
+    grant = wire.get("grantControls")
+    session = wire.get("sessionControls")
+    if grant:
+        enum("grantControls.operator", [grant.get("operator")], "operator")
+        builtin = _listed(grant.get("builtInControls"))
+        bad = [str(c) for c in builtin if c not in AZUREAD_BUILT_IN_CONTROLS]
+        if bad:
+            out.append(f"grantControls.builtInControls {', '.join(bad)} is not one of {', '.join(sorted(AZUREAD_BUILT_IN_CONTROLS))}")
+        if not (builtin or grant.get("authenticationStrengthPolicyId") or _listed(grant.get("termsOfUse"))):
+            out.append("grantControls needs builtInControls, an authentication strength or terms of use")
+    if session:
+        for key in ("signInFrequencyPeriod", "signInFrequencyInterval", "signInFrequencyAuthenticationType", "persistentBrowserMode"):
+            if session.get(key) is not None:
+                enum(f"sessionControls.{key}", [session[key]], key)
+        freq, period = session.get("signInFrequency"), session.get("signInFrequencyPeriod")
+        if (freq is None) != (period is None):
+            out.append("sessionControls.signInFrequency and signInFrequencyPeriod must be set together")
+        if freq is not None and (isinstance(freq, bool) or not isinstance(freq, int) or freq < 0):
+            out.append(f"sessionControls.signInFrequency {freq!r} is not a whole number of at least 0")
+        if session.get("signInFrequencyInterval") == "everyTime" and (freq is not None or period is not None):
+            out.append("sessionControls with signInFrequencyInterval everyTime cannot set signInFrequency or its period")
+    effective_session = bool(session) and bool(
+        session.get("applicationEnforcedRestrictionsEnabled") or session.get("cloudAppSecurityPolicy")
+        or session.get("disableResilienceDefaults") or session.get("persistentBrowserMode")
+        or (isinstance(session.get("signInFrequency"), int) and session["signInFrequency"] > 0)
+        or session.get("signInFrequencyInterval") == "everyTime"
+        or session.get("signInFrequencyAuthenticationType") == "secondaryAuthentication"
+    )
+    if not grant and not effective_session:
+        out.append("the policy has neither grant controls nor an effective session control")
+    return out
+
+
 def graph_path(wire_path: str) -> str:
     """Translate a preview diff key (``conditions.users.excludedGroups[1]``) to a Graph path."""
     base = re.sub(r"\[\d+\]$", "", wire_path)
@@ -170,16 +286,27 @@ def graph_path(wire_path: str) -> str:
     return base
 
 
-#: pulumi-azuread Group input -> Graph group property, where the names differ. Members are object
-#: IDs on the azuread side; Graph's ``members@odata.bind`` form is not needed to compare them.
+#: pulumi-azuread Group input -> Graph group property, where the names differ.
 GROUP_FIELDS = {"assignableToRole": "isAssignableToRole"}
+#: Inputs that are object IDs on the azuread side and directory objects (``{"id": ...}``) in Graph
+#: and in the model: a reviewer compares like with like.
+GROUP_REFERENCES = ("members", "owners")
 #: Group inputs that steer the provider and have no Graph property.
 GROUP_PROVIDER_ONLY = {"preventDuplicateNames"}
 
 
 def group_to_graph(args: dict[str, Any]) -> dict[str, Any]:
-    """pulumi-azuread Group inputs (wire form) -> Graph group JSON (for review)."""
-    return {GROUP_FIELDS.get(k, k): v for k, v in args.items() if k not in GROUP_PROVIDER_ONLY and not k.startswith("__")}
+    """pulumi-azuread Group inputs (wire form) -> Graph group JSON (for review).
+
+    Members and owners become ``{"id": ...}`` objects, the shape the model declares and Graph
+    returns; a value that is not a list of IDs (unknown during preview, a secret) is kept as is.
+    """
+    out = {GROUP_FIELDS.get(k, k): v for k, v in args.items() if k not in GROUP_PROVIDER_ONLY and not k.startswith("__")}
+    for key in GROUP_REFERENCES:
+        value = out.get(key)
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            out[key] = [{"id": v} for v in value]
+    return out
 
 
 def group_graph_path(wire_path: str) -> str:
@@ -207,6 +334,7 @@ def to_args(wire: dict[str, Any]) -> dict[str, Any]:
         sign_in_risk_levels=cond.get("signInRiskLevels"),
         user_risk_levels=cond.get("userRiskLevels"),
         service_principal_risk_levels=cond.get("servicePrincipalRiskLevels"),
+        insider_risk_levels=cond.get(INSIDER),
     )
     kwargs: dict[str, Any] = {"display_name": wire["displayName"], "state": wire["state"], "conditions": conditions}
     if wire.get("grantControls"):

@@ -1,15 +1,22 @@
 """How `ztb drift` prints a report: text, markdown, json, JUnit XML (one test case per control)
-and SARIF 2.1.0 (one result per finding, ruleId = control ID) for code-scanning dashboards."""
+and SARIF 2.1.0 (one result per finding, ruleId = control ID) for code-scanning dashboards.
+
+Names, IDs and values come from the tenant, so every piece of them is escaped for its format
+(:mod:`ztb.render`): a policy named ``"x\n## Approved"`` stays one table cell in markdown, an ESC
+sequence reaches the terminal as the text ``\x1b``, a NUL or a form feed cannot make the JUnit
+XML unparseable, and JSON and SARIF stay valid JSON (and valid UTF-8) for any input.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from xml.etree import ElementTree as ET
 
 from . import __version__
 from .drift import FIXED, Finding, Report
-from .render import markdown, table
+from .render import markdown, md_code, md_text, table, visible, xml_text
 
 STATUS_WORDS = {
     "missing": "missing", "changed": "changed", "notEnforced": "not enforced",
@@ -31,46 +38,65 @@ def summary(r: Report) -> str:
     fixed = sum(1 for f in r.findings if f.trend == FIXED)
     tail = f"; {fixed} fixed since the previous run" if fixed else ""
     checked = len(r.controls) - len(r.not_checked)
-    return (f"{head}{tail}. {checked} controls compared with tenant {r.tenant_id or '?'} "
-            f"(snapshot {r.exported_at or '?'}); {len(r.not_checked)} not checked (manual or not in the snapshot).")
+    return (f"{head}{tail}. {checked} controls compared with tenant {visible(r.tenant_id or '?')} "
+            f"(snapshot {visible(r.exported_at or '?')}); {len(r.not_checked)} not checked (manual or not in the snapshot).")
+
+
+def _status(f: Finding) -> str:
+    return visible(STATUS_WORDS.get(f.status, f.status))
+
+
+def _value(v: Any) -> str:
+    """A desired or actual value as JSON: ASCII-only, so every control character is a JSON escape."""
+    return json.dumps(v, ensure_ascii=True, default=str)
 
 
 def _change_line(ch: dict[str, Any]) -> str:
-    return f"{ch['path']}: {json.dumps(ch['desired'])} -> {json.dumps(ch['actual'])} ({ch['impact']})"
+    return f"{visible(ch['path'])}: {_value(ch['desired'])} -> {_value(ch['actual'])} ({visible(ch['impact'])})"
 
 
 def text(r: Report) -> str:
-    rows = [[f.control_id, STATUS_WORDS.get(f.status, f.status), f.impact, f.trend or "", f.display_name] for f in r.findings]
+    rows = [[visible(f.control_id), _status(f), visible(f.impact), visible(f.trend or ""), visible(f.display_name)] for f in r.findings]
     out = [summary(r)]
     if rows:
         out += ["", table(["CONTROL", "STATUS", "IMPACT", "TREND", "DISPLAY NAME"], rows), ""]
         for f in r.findings:
-            out.append(f"{f.control_id} ({STATUS_WORDS.get(f.status, f.status)}, {f.impact}): {f.reason}")
+            out.append(f"{visible(f.control_id)} ({_status(f)}, {visible(f.impact)}): {visible(f.reason)}")
             out += [f"    {_change_line(ch)}" for ch in f.changes]
     return "\n".join(out)
 
 
 def markdown_report(r: Report) -> str:
-    out = [f"## ztb drift: {'in sync' if r.in_sync else 'drift found'}", "", summary(r)]
+    out = [f"## ztb drift: {'in sync' if r.in_sync else 'drift found'}", "", md_text(summary(r))]
     if r.findings:
-        rows = [[f"`{f.control_id}`", STATUS_WORDS.get(f.status, f.status), f"**{f.impact}**" if f.impact == "weakens" else f.impact,
-                 f.trend or "", f.display_name, f.reason] for f in r.findings]
+        rows = [[md_code(f.control_id), md_text(STATUS_WORDS.get(f.status, f.status)),
+                 f"**{md_text(f.impact)}**" if f.impact == "weakens" else md_text(f.impact),
+                 md_text(f.trend or ""), md_text(f.display_name), md_text(f.reason)] for f in r.findings]
         out += ["", markdown(["control", "status", "impact", "trend", "display name", "why"], rows)]
         detailed = [f for f in r.findings if f.changes]
         if detailed:
             out += ["", "### Changes", ""]
             for f in detailed:
-                out.append(f"- **{f.control_id}**")
-                out += [f"  - `{ch['path']}`: `{json.dumps(ch['desired'])}` → `{json.dumps(ch['actual'])}` ({ch['impact']})" for ch in f.changes]
+                out.append(f"- **{md_text(f.control_id)}**")
+                out += [f"  - {md_code(ch['path'])}: {md_code(_value(ch['desired']))} → {md_code(_value(ch['actual']))} ({md_text(ch['impact'])})"
+                        for ch in f.changes]
     return "\n".join(out)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _utf8(text: str) -> str:
+    """JSON text that encodes as UTF-8: a lone surrogate (refused in snapshots anyway) becomes U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
+
+
 def json_report(r: Report) -> str:
-    return json.dumps(r.as_dict(), indent=2, ensure_ascii=False)
+    return _utf8(json.dumps(r.as_dict(), indent=2, ensure_ascii=False))
 
 
 def _message(f: Finding) -> str:
-    lines = [f"{STATUS_WORDS.get(f.status, f.status)} ({f.impact}): {f.reason}"]
+    lines = [f"{_status(f)} ({visible(f.impact)}): {visible(f.reason)}"]
     return "\n".join(lines + [_change_line(ch) for ch in f.changes])
 
 
@@ -84,14 +110,14 @@ def junit(r: Report) -> str:
     cases += [(cid, fs[0].display_name, fs, "") for cid, fs in by_id.items()]  # unmanaged, uncovered
     suite = ET.Element("testsuite", name="ztb drift", tests=str(len(cases)),
                        failures=str(sum(1 for c in cases if c[2])), skipped=str(sum(1 for c in cases if c[3] and not c[2])),
-                       errors="0", timestamp=r.exported_at or "")
+                       errors="0", timestamp=xml_text(r.exported_at or ""))
     for cid, name, fs, skip in cases:
-        case = ET.SubElement(suite, "testcase", classname="ztb.drift", name=f"{cid} {name}".strip())
+        case = ET.SubElement(suite, "testcase", classname="ztb.drift", name=xml_text(f"{cid} {name}" if name else cid))
         for f in fs:
-            fail = ET.SubElement(case, "failure", type=f.status, message=f"{STATUS_WORDS.get(f.status, f.status)} ({f.impact})")
-            fail.text = _message(f)
+            fail = ET.SubElement(case, "failure", type=xml_text(f.status), message=f"{_status(f)} ({xml_text(f.impact)})")
+            fail.text = _message(f)  # every piece already passed visible(): nothing XML 1.0 forbids is left
         if skip and not fs:
-            ET.SubElement(case, "skipped", message=skip[:200])
+            ET.SubElement(case, "skipped", message=xml_text(skip)[:200])
     root = ET.Element("testsuites", name="ztb drift")
     root.append(suite)
     ET.indent(root)
@@ -107,7 +133,7 @@ def sarif(r: Report, config_path: str | None = None) -> str:
             seen.add(f.control_id)
             c = controls.get(f.control_id)
             rule = {"id": f.control_id, "name": f.control_id.replace("-", ""),
-                    "shortDescription": {"text": c.title if c else STATUS_WORDS.get(f.status, f.status) + ": " + f.display_name}}
+                    "shortDescription": {"text": visible(c.title if c else STATUS_WORDS.get(f.status, f.status) + ": " + f.display_name)}}
             if c:
                 rule["fullDescription"] = {"text": c.rationale}
                 rule["properties"] = {"kind": c.kind, "step": c.step, "principle": c.principle, "source": c.source}
@@ -133,11 +159,11 @@ def sarif(r: Report, config_path: str | None = None) -> str:
             "properties": {"inSync": r.in_sync, "tenantId": r.tenant_id, "exportedAt": r.exported_at},
         }],
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False)
+    return _utf8(json.dumps(doc, indent=2, ensure_ascii=False))
 
 
 def _location(f: Finding, config_path: str | None) -> dict[str, Any]:
-    loc: dict[str, Any] = {"logicalLocations": [{"name": f.display_name or f.control_id, "kind": "resource",
+    loc: dict[str, Any] = {"logicalLocations": [{"name": visible(f.display_name or f.control_id), "kind": "resource",
                                                 "fullyQualifiedName": f"{f.kind}/{f.object_id or f.control_id}"}]}
     if config_path:
         # Code-scanning dashboards need a file: the stack config that declares the control.

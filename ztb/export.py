@@ -1,11 +1,22 @@
 """`ztb export`: read the tenant (read-only Graph) into a snapshot.
 
 Requests grow with pages, not with roles or policies: one paged list per collection, PIM policies
-of every directory role in one filtered, rule-expanded list (Graph requires the scope filter), and
+of every directory role in one filtered, rule-expanded list (Graph requires the scope filter),
 only the groups the baseline and the tenant's CA policies reference, 15 per filtered request
-(Graph's limit for ``in``). Paging is followed to the end by :class:`~ztb.graph.client.GraphClient`;
-a failure on any page of any collection raises :class:`~ztb.graph.errors.GraphError` and nothing is
-returned, so a partial read can never become a snapshot (or a "no drift").
+(Graph's limit for ``in``), and the members and owners of the baseline's groups through
+``$batch`` (two sub-requests per group, 20 per batch). Paging is followed to the end by
+:class:`~ztb.graph.client.GraphClient`; a failure on any page of any collection raises
+:class:`~ztb.graph.errors.GraphError` and nothing is returned, so a partial read can never become
+a snapshot (or a "no drift").
+
+Only what the stack declares is read: without a compliance control, the Intune collection is
+skipped (a tenant without Intune answers it with an error), and the snapshot says so under
+``skipped`` (collection -> reason).
+
+The tenant is what the token and Graph say it is, never the configured value taken on trust:
+the token's ``tid`` claim, the tenant inside directory-role PIM policy IDs
+(``DirectoryRole_<tenant>_<id>``) and ``/organization`` where readable. They must agree with
+each other and with ``ztb:tenantId``, and at least one must answer (:func:`verify_tenant`).
 """
 
 from __future__ import annotations
@@ -17,13 +28,21 @@ from typing import Any, Iterable, Optional
 
 from . import __version__
 from .graph.client import BETA, V1, AsyncGraph, GraphClient
+from .graph.errors import GraphError
+from .graph.permissions import required_permissions
 from .model.baseline import Baseline
+from .roles import GUID_RE
 from .snapshot import COLLECTIONS, GROUP_SELECT, ROLE_DEFINITION_SELECT, SCHEMA_VERSION
 
 #: Graph's default limit on the values of one ``in`` filter (Graph known issues, query parameters).
 IN_FILTER_MAX = 15
 DIRECTORY_ROLES = "scopeId eq '/' and scopeType eq 'DirectoryRole'"
-_PIM_POLICY_ID = re.compile(r"^DirectoryRole_([0-9a-fA-F-]{36})_")
+_PIM_POLICY_ID = re.compile(r"^DirectoryRole_([0-9a-fA-F-]{36})_", re.ASCII)
+COMPLIANCE = "deviceCompliancePolicies"
+ORGANIZATION = "/organization"
+#: Members and owners: IDs and types only; 999 members per page (Graph's maximum), owners unpaged.
+MEMBER_QUERY = {"$select": "id", "$top": "999"}
+OWNER_QUERY = {"$select": "id"}
 
 #: Collection -> (path, query, version): one paged list each.
 LISTS: dict[str, tuple[str, dict[str, str], str]] = {
@@ -32,13 +51,15 @@ LISTS: dict[str, tuple[str, dict[str, str], str]] = {
     "authenticationStrengthPolicies": ("/policies/authenticationStrengthPolicies", {}, V1),
     "roleManagementPolicies": ("/policies/roleManagementPolicies", {"$filter": DIRECTORY_ROLES, "$expand": "rules"}, V1),
     "roleManagementPolicyAssignments": ("/policies/roleManagementPolicyAssignments", {"$filter": DIRECTORY_ROLES}, V1),
-    "deviceCompliancePolicies": ("/deviceManagement/deviceCompliancePolicies", {"$expand": "assignments"}, BETA),
+    COMPLIANCE: ("/deviceManagement/deviceCompliancePolicies", {"$expand": "assignments"}, BETA),
     "roleDefinitions": ("/roleManagement/directory/roleDefinitions", {"$select": ",".join(ROLE_DEFINITION_SELECT)}, BETA),
 }
-#: What each command needs, least privilege first (application permissions; see README).
-PERMISSIONS = (
-    "Policy.Read.All", "RoleManagement.Read.Directory", "DeviceManagementConfiguration.Read.All", "GroupMember.Read.All",
-)
+#: What each command needs, least privilege first (application permissions; ztb.graph.permissions).
+PERMISSIONS = tuple(required_permissions())
+
+
+class ExportError(Exception):
+    """The tenant cannot be vouched for (which tenant, or what the stack reads): one line."""
 
 
 def _quote(value: str) -> str:
@@ -54,11 +75,17 @@ def stack_group_names(b: Baseline) -> set[str]:
     return {c.desired["displayName"] for c in b.of_kind("group") if c.managed}
 
 
+def watched_group_ids(b: Baseline) -> set[str]:
+    """Existing groups a baseline group control names by ID (their members and owners are read)."""
+    return {c.meta["objectId"].lower() for c in b.of_kind("group") if not c.managed}
+
+
 def config_group_ids(b: Baseline) -> set[str]:
-    ids = {c.meta["objectId"] for c in b.of_kind("group") if not c.managed}
+    """Every group the config names by ID: the watched ones and the PIM approver group."""
+    ids = watched_group_ids(b)
     if b.config.pim.approverGroupId:
-        ids.add(b.config.pim.approverGroupId)
-    return {i.lower() for i in ids}
+        ids.add(b.config.pim.approverGroupId.lower())
+    return ids
 
 
 def policy_group_ids(policies: list[dict[str, Any]]) -> set[str]:
@@ -66,6 +93,14 @@ def policy_group_ids(policies: list[dict[str, Any]]) -> set[str]:
     for p in policies:
         users = (p.get("conditions") or {}).get("users") or {}
         out |= {str(i).lower() for i in (users.get("includeGroups") or []) + (users.get("excludeGroups") or [])}
+    return out
+
+
+def skipped_collections(b: Baseline) -> dict[str, str]:
+    """Collections the stack gives no reason to read, with the reason (the snapshot's ``skipped``)."""
+    out: dict[str, str] = {}
+    if not b.of_kind("deviceCompliancePolicy"):
+        out[COMPLIANCE] = "no compliance control in the stack (ztb:deviceCompliance.enabled is false)"
     return out
 
 
@@ -84,49 +119,135 @@ async def _groups(g: AsyncGraph, field: str, values: Iterable[str]) -> list[dict
     return [x for page in pages for x in page]
 
 
+async def _organization(g: AsyncGraph) -> tuple[list[str], str]:
+    """Tenant IDs ``/organization`` names, or ([], why not) when the identity may not read it."""
+    try:
+        items = await g.list_all(ORGANIZATION, {"$select": "id"}, V1)
+    except GraphError as e:
+        if e.status == 403:  # Organization.Read.All is optional: the other sources can answer
+            return [], "refused (HTTP 403, no Organization.Read.All)"
+        raise
+    ids = [str(x["id"]).lower() for x in items]
+    for i in ids:
+        if not GUID_RE.match(i):
+            raise GraphError("GET", ORGANIZATION, None, "InvalidResponse", f"the organization's id {i[:40]!r} is not a GUID")
+    return ids, "" if ids else "answered no organization"
+
+
+def _member_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: x[k] for k in ("@odata.type", "id") if k in x} for x in items]
+
+
+async def _memberships(g: AsyncGraph, groups: list[dict[str, Any]]) -> None:
+    """Put ``members`` and ``owners`` (id and @odata.type, all pages) on each group, in place."""
+    ids = []
+    for grp in groups:
+        gid = str(grp["id"])
+        if not GUID_RE.match(gid):  # it becomes a URL path: only an object ID may
+            raise GraphError("GET", "/groups", None, "InvalidResponse", f"group id {gid[:40]!r} is not a GUID; nothing was used")
+        ids.append(gid)
+    reads = [r for gid in ids for r in ((f"/groups/{gid}/members", MEMBER_QUERY), (f"/groups/{gid}/owners", OWNER_QUERY))]
+    lists = await g.list_many(reads, V1) if reads else []
+    for n, grp in enumerate(groups):
+        grp["members"] = _member_items(lists[2 * n])
+        grp["owners"] = _member_items(lists[2 * n + 1])
+
+
+def _merge_groups(*lists: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: dict[str, dict[str, Any]] = {}
+    for grp in (x for lst in lists for x in lst):
+        key = str(grp["id"]).lower()
+        if key in seen:
+            raise GraphError("GET", "/groups", None, "RepeatedObject",
+                             f"group {key[:40]} came back from two queries: Graph answered a filter it was not asked; nothing was used")
+        seen[key] = grp
+    return list(seen.values())
+
+
 async def read_tenant(g: AsyncGraph, b: Baseline) -> dict[str, Any]:
-    """Every collection of the snapshot, read concurrently; groups once the CA policies name theirs."""
-    names = list(LISTS)
-    lists = await _gather([g.list_all(path, query or None, version) for path, query, version in LISTS.values()]
-                          + [_groups(g, "displayName", stack_group_names(b))])
-    out = dict(zip(names, lists[:-1]))
-    by_name = lists[-1]
+    """Every collection the stack needs, read concurrently; then groups and their members.
+
+    Returns the collections plus ``_organization`` (tenant IDs) and ``_organization_note`` for
+    :func:`verify_tenant`, and ``skipped``.
+    """
+    skipped = skipped_collections(b)
+    lists = {k: v for k, v in LISTS.items() if k not in skipped}
+    names = list(lists)
+    results = await _gather([g.list_all(path, query or None, version) for path, query, version in lists.values()]
+                            + [_groups(g, "displayName", stack_group_names(b)), _organization(g)])
+    out: dict[str, Any] = dict(zip(names, results[:len(names)]))
+    by_name, (org_ids, org_note) = results[len(names)], results[len(names) + 1]
+    for key in skipped:
+        out[key] = []
     known = {str(x["id"]).lower() for x in by_name}
     wanted = (config_group_ids(b) | policy_group_ids(out["conditionalAccessPolicies"])) - known
     by_id = await _groups(g, "id", wanted) if wanted else []
-    seen: dict[str, dict[str, Any]] = {}
-    for grp in by_name + by_id:
-        seen.setdefault(str(grp["id"]).lower(), grp)
-    out["groups"] = list(seen.values())
+    groups = _merge_groups(by_name, by_id)
+    # The groups a baseline group control matches: the stack's (by name) and the config's (by ID).
+    watched = known | watched_group_ids(b)
+    await _memberships(g, [x for x in groups if str(x["id"]).lower() in watched])
+    out["groups"] = groups
+    out["skipped"] = skipped
+    out["_organization"], out["_organization_note"] = org_ids, org_note
     return out
 
 
-def _tenant_id(b: Baseline, collections: dict[str, Any]) -> str:
-    if b.config.tenantId:
-        return b.config.tenantId
-    # A directory-role PIM policy's ID is DirectoryRole_<tenant ID>_<policy>: no extra request needed.
-    for p in collections.get("roleManagementPolicies") or []:
+def verify_tenant(b: Baseline, token_tenants: Iterable[str], pim_policies: list[dict[str, Any]],
+                  organization: list[str], organization_note: str = "") -> str:
+    """The tenant every source names, checked against ``ztb:tenantId``; else ExportError.
+
+    Sources: the tokens' ``tid`` claims, the tenant in directory-role PIM policy IDs, and
+    ``/organization``. Any two that differ, a mismatch with the config, or no source at all is
+    an error: stamping the configured tenant without evidence is how another tenant's data
+    became "in sync".
+    """
+    said: dict[str, set[str]] = {}
+    for t in token_tenants:
+        said.setdefault(t.lower(), set()).add("the access token's tid claim")
+    for p in pim_policies:
         m = _PIM_POLICY_ID.match(str(p.get("id", "")))
         if m:
-            return m.group(1).lower()
-    return "unknown"
+            said.setdefault(m.group(1).lower(), set()).add("the directory-role PIM policy IDs")
+    for t in organization:
+        said.setdefault(t.lower(), set()).add("/organization")
+    fix = "sign in to the tenant the stack names (ztb:tenantId) or pass the right --config; nothing was compared or written"
+    if not said:
+        org = f"/organization {organization_note}" if organization_note else "/organization named none"
+        raise ExportError(
+            "cannot verify which tenant Graph answered for: the access token carries no tid claim, no directory-role "
+            f"PIM policy ID names a tenant, and {org}; grant Organization.Read.All or sign in with an Entra access token "
+            "(a JWT), so ztb never stamps a tenant it cannot vouch for; nothing was compared or written")
+    if len(said) > 1:
+        parts = "; ".join(f"{t} by {' and '.join(sorted(src))}" for t, src in sorted(said.items()))
+        raise ExportError(f"the sources of the tenant disagree (named {parts}), so the data cannot be vouched for; {fix}")
+    tenant, sources = next(iter(said.items()))
+    configured = (b.config.tenantId or "").lower()
+    if configured and configured != tenant:
+        raise ExportError(f"Graph answered for tenant {tenant} ({' and '.join(sorted(sources))}) but the stack config names "
+                          f"tenant {configured} (ztb:tenantId); {fix}")
+    return tenant
 
 
 def export_snapshot(b: Baseline, graph_url: Optional[str] = None, credential: Any = None,
                     client: Optional[GraphClient] = None) -> dict[str, Any]:
-    """Read the tenant into a snapshot dict; raises GraphError (one line) on any failed request."""
+    """Read the tenant into a snapshot dict; GraphError / ExportError (one line) on any failure."""
     own = client is None
     client = client or GraphClient(graph_url, credential)
     try:
         collections = client.run(lambda g: read_tenant(g, b))
+        tenants = client.token_tenants()
     finally:
         if own:
             client.close()
-    doc = {
+    tenant = verify_tenant(b, tenants, collections["roleManagementPolicies"],
+                           collections["_organization"], collections["_organization_note"])
+    doc: dict[str, Any] = {
         "schemaVersion": SCHEMA_VERSION,
-        "tenantId": _tenant_id(b, collections),
+        "tenantId": tenant,
         "exportedAt": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "toolVersion": f"ztb {__version__}",
     }
+    if collections["skipped"]:
+        doc["skipped"] = dict(collections["skipped"])
     doc.update({k: collections[k] for k in COLLECTIONS})
     return doc

@@ -6,6 +6,18 @@ versus ``[]`` versus absent, enum casing (``All`` vs ``all``), ISO durations spe
 (``PT1H`` vs ``PT60M``), expanded references (an authentication strength comes back as a whole
 object), integers that arrive as floats through Pulumi. Each of those is decided here, once.
 
+A session control that is switched off is the same as no session control, in every form Graph or
+the provider writes it: absent, ``null``, ``{}``, ``{"isEnabled": false}`` or ``{"isEnabled":
+false, ...}`` with its other settings left behind, and ``disableResilienceDefaults: false``.
+terraform-provider-azuread sends ``applicationEnforcedRestrictions: {isEnabled: false}`` and
+``disableResilienceDefaults: false`` with every policy whose sign-in frequency is not
+``everyTime``, so without this rule a tenant the provider has just written would be drift. The
+rule holds for every control under ``sessionControls`` that has an ``isEnabled`` switch
+(application-enforced restrictions, Defender for Cloud Apps, persistent browser, sign-in
+frequency, secure sign-in session, and any Graph adds). ``continuousAccessEvaluation`` has no
+switch: its ``mode`` (``disabled`` included: that turns continuous access evaluation *off* for the
+users, a setting in its own right) is compared as it is.
+
 Public API::
 
     canonical(kind, obj)                -> comparable form of a Graph object
@@ -105,7 +117,15 @@ def _sort_key(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
+def session_control_off(path: str, value: Any) -> bool:
+    """True for a session control switched off (``{"isEnabled": false, ...}``): equal to absent."""
+    return (isinstance(value, dict) and value.get("isEnabled") is False
+            and path.startswith("sessionControls.") and path.count(".") == 1)
+
+
 def _canon(kind: str, value: Any, path: str, key: str) -> Any:
+    if kind == "conditionalAccessPolicy" and session_control_off(path, value):
+        return None
     if path in REFERENCE_PATHS and isinstance(value, dict):
         return {"id": _scalar("id", value.get("id"))} if value.get("id") else None
     if isinstance(value, dict):
@@ -195,7 +215,16 @@ def compare(kind: str, desired: dict[str, Any], actual: dict[str, Any] | None, *
         for k in sorted(WRITE_ONLY.get(kind, ())):
             if _canon(kind, (desired or {}).get(k), k, k) != _canon(kind, (actual or {}).get(k), k, k):
                 raw.append((k, None, None))
-    return [Change(path, get_path(desired, path), get_path(actual, path)) for path, _, _ in raw]
+    return [Change(path, _shown(kind, desired, path), _shown(kind, actual, path)) for path, _, _ in raw]
+
+
+def _shown(kind: str, obj: Any, path: str) -> Any:
+    """The raw value a change reports: None where the value means "not set" (a session control
+    that is off), so a classifier reading it sees a removal, not a truthy object."""
+    raw = get_path(obj, path)
+    if isinstance(raw, dict) and path and not path.startswith("[") and _empty(_canon(kind, raw, path, path.rsplit(".", 1)[-1])):
+        return None
+    return raw
 
 
 _SEGMENT = re.compile(r"(@odata\.type|[^.\[]+)|\[([^\]]+)\]")

@@ -1,8 +1,28 @@
-"""How `ztb plan` and `ztb roles` print: data to stdout, in table, markdown or JSON."""
+"""How `ztb plan` and `ztb roles` print (table, markdown or JSON), and the escaping every report uses.
+
+Reports carry text the tenant wrote (policy and role names, IDs, values): a name with a newline,
+an ESC sequence, a ``|`` or a backtick must never become a heading, a table row, a terminal
+command or unparseable XML. Each output format has one escaping function here; formatters pass
+every piece of outside text through it and add their own markup afterwards:
+
+- :func:`visible` (text, terminal): control and format characters (C0, DEL, C1, bidi overrides,
+  line/paragraph separators, lone surrogates) become visible escapes such as ``\\n`` or ``\\x1b``;
+- :func:`md_text` (markdown): :func:`visible`, then Markdown's and HTML's syntax characters are
+  backslash-escaped, so a cell is one line of plain text;
+- :func:`md_code`: a code span whose fence is longer than any backtick run inside it;
+- :func:`xml_text` (JUnit): :func:`visible`, which leaves nothing XML 1.0 forbids except
+  U+FFFE/U+FFFF, replaced too.
+
+JSON and SARIF need no escaping beyond :func:`visible` for display strings: ``json.dumps`` escapes
+what JSON requires, and lone surrogates (the one thing it would write as invalid UTF-8) are refused
+when a snapshot is read and replaced by :func:`visible` here anyway.
+"""
 
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from typing import Any
 
 from .model.baseline import Baseline
@@ -37,6 +57,65 @@ def _rows(b: Baseline) -> list[list[str]]:
 HEAD = ["ID", "KIND", "STEP", "STATE", "DISPLAY NAME", "CROSSWALK"]
 
 
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+#: Unicode categories a terminal, a Markdown renderer or an XML parser treats as more than a glyph.
+_UNSAFE_CATEGORIES = {"Cc", "Cf", "Cs", "Zl", "Zp", "Co", "Cn"}
+#: Fast path: text made only of these needs no look at each character (U+00AD, soft hyphen, is Cf).
+_MAYBE_UNSAFE = re.compile(r"[^\x20-\x7e\u00a0-\u00ac\u00ae-\u02ff]")
+#: Characters with inline meaning to GitHub-flavoured Markdown (emphasis, code, links, HTML,
+#: tables, strikethrough, entities, headings, mentions, math): each is backslash-escaped.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#@$])")
+
+
+def _escape_char(ch: str) -> str:
+    if ch in _NAMED:
+        return _NAMED[ch]
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else (f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+
+
+def _unsafe(ch: str) -> bool:
+    category = unicodedata.category(ch)
+    if category == "Cn" and ord(ch) > 0xFFFF and ord(ch) < 0xE0000:
+        # Outside the BMP, a code point this Python's Unicode tables do not know yet is most
+        # likely a newer emoji: kept. U+FFFE/U+FFFF (Cn in the BMP, illegal in XML) are escaped.
+        return False
+    return category in _UNSAFE_CATEGORIES
+
+
+def visible(value: Any) -> str:
+    """``value`` as one line a terminal shows literally: control and format characters escaped."""
+    text = value if isinstance(value, str) else str(value)
+    if not _MAYBE_UNSAFE.search(text):
+        return text
+    return "".join(_escape_char(ch) if _unsafe(ch) else ch for ch in text)
+
+
+def md_text(value: Any) -> str:
+    """Plain text for a Markdown table cell or list item: one line, no markup, no HTML."""
+    return _MD_SPECIAL.sub(r"\\\1", visible(value))
+
+
+def md_code(value: Any) -> str:
+    """A Markdown code span holding ``value`` literally (one line), whatever backticks it contains."""
+    text = visible(value)
+    runs = [len(m) for m in re.findall(r"`+", text)]
+    fence = "`" * (max(runs, default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or (text.startswith(" ") and text.endswith(" ") and text.strip()) else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def xml_text(value: Any) -> str:
+    """Text or attribute content that any XML 1.0 parser accepts (ElementTree escapes <, & and quotes)."""
+    return visible(value)
+
+
+def truncate(value: Any, limit: int = 200) -> str:
+    """A visible, bounded excerpt of outside text for a one-line error message."""
+    text = visible(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def table(head: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
     fmt = lambda r: "  ".join(str(v).ljust(w) for v, w in zip(r, widths)).rstrip()  # noqa: E731
@@ -44,7 +123,12 @@ def table(head: list[str], rows: list[list[str]]) -> str:
 
 
 def markdown(head: list[str], rows: list[list[str]]) -> str:
-    esc = lambda v: str(v).replace("|", "\\|")  # noqa: E731
+    """A GFM table of cells that are already Markdown (escape outside text with :func:`md_text`).
+
+    Only what would break the table itself is handled here: a line break ends the row, an
+    unescaped ``|`` starts a new cell.
+    """
+    esc = lambda v: re.sub(r"(?<!\\)\|", r"\\|", visible(v))  # noqa: E731
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     return "\n".join(lines + ["| " + " | ".join(esc(v) for v in r) + " |" for r in rows])
 

@@ -7,8 +7,14 @@ and new inputs in Graph's shape (:mod:`ztb.preview` reads the document), the thi
 :mod:`ztb.classify`: the code `ztb drift` asks too, so "weakens" means one thing in the project.
 
 Values a preview hides (secrets, values known only after apply) are reported as such and judged
-by :func:`ztb.classify.unverifiable`, never guessed. Everything here is a pure function of the
-preview document and an optional baseline; :mod:`ztb.review_render` prints the result.
+by :func:`ztb.classify.unverifiable`, never guessed. Drift that `pulumi preview --refresh` finds
+in the tenant is reported apart: the pull request is judged on its own steps, from the deployed
+state, so drift can never make a pull request's weakening look like a repair. A gate must not
+pass what it cannot vouch for: a failed preview, steps missing from the document, a preview of
+another project or a stack config it cannot read are named in :attr:`Review.cannot_vouch`.
+
+Everything here is a pure function of the preview document and an optional baseline;
+:mod:`ztb.review_render` prints the result.
 """
 
 from __future__ import annotations
@@ -20,13 +26,14 @@ from typing import Any, Optional
 
 from . import classify as cl
 from .config import ConfigError, split_namespace, validate
-from .errors import EXIT_OK, EXIT_WEAKENS
+from .errors import EXIT_ERROR, EXIT_OK, EXIT_WEAKENS
 from .model import groups as g
 from .model.baseline import Baseline, build
 from .normalize import SYMMETRIC_KINDS, compare
 from .preview import (
-    COMPONENT_PREFIX, is_dynamic, GROUP_TYPE, KIND_BY_ID_PREFIX, KIND_BY_TYPE, OPERATIONS, SECRET, STACK_TYPE, UNKNOWN,
-    graph_path, inputs_of, is_special, parse_urn, payload_key, related, show, split_special, to_graph,
+    COMPONENT_PREFIX, FIX, GROUP_TYPE, KIND_BY_ID_PREFIX, KIND_BY_TYPE, SECRET, STACK_TYPE, UNKNOWN, Entry,
+    PreviewError, graph_path, inputs_of, is_dynamic, is_special, parse_urn, payload_key, read_steps, related, show,
+    split_special, to_graph,
 )
 
 OP_ORDER = ("create", "update", "replace", "delete")
@@ -49,20 +56,34 @@ class FieldChange:
 
 
 @dataclass(frozen=True)
+class Access:
+    """Who gains or loses an eligible role through one change (roleEligibility only)."""
+
+    change: str  # gains | loses | keeps
+    principal: Any
+    role: Any
+    scope: Any
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"change": self.change, "principalId": self.principal, "roleDefinitionId": self.role, "directoryScopeId": self.scope}
+
+
+@dataclass(frozen=True)
 class ResourceChange:
     urn: str
     name: str
     type: str
-    op: str  # create | update | replace | delete
-    preview_op: str  # as the preview wrote it
+    op: str  # create | update | replace | delete | protect
+    preview_op: str  # as the preview wrote it (ops joined by ", " when several steps were read together)
     kind: Optional[str]
     control_id: Optional[str]
     title: Optional[str]
     verdict: cl.Verdict
     fields: tuple[FieldChange, ...] = ()
     notes: tuple[str, ...] = ()
-    #: The verdict on the operation itself (create, replace, delete); None for updates.
+    #: The verdict on the operation itself (create, replace, delete, protect); None for updates.
     operation: Optional[cl.Verdict] = None
+    access: tuple[Access, ...] = ()
 
     @property
     def serious(self) -> bool:
@@ -76,6 +97,7 @@ class ResourceChange:
             "reason": self.verdict.reason, "serious": self.serious, "fields": [f.as_dict() for f in self.fields],
             "notes": list(self.notes),
             "operation": {"impact": self.operation.impact, "reason": self.operation.reason} if self.operation else None,
+            "eligibility": [a.as_dict() for a in self.access],
         }
 
 
@@ -102,6 +124,10 @@ class Review:
     notes: tuple[str, ...]
     #: object ID -> what it is (role names, the stack's groups, break-glass accounts), for readers.
     names: dict[str, str] = field(default_factory=dict)
+    #: Drift `pulumi preview --refresh` found in the tenant (deployed state -> tenant): not the pull request's.
+    drift: tuple[ResourceChange, ...] = ()
+    #: Why a gate cannot pass this preview whatever its changes (exit 1 with --fail-on weakens).
+    cannot_vouch: tuple[str, ...] = ()
 
     @property
     def counts(self) -> dict[str, int]:
@@ -120,8 +146,11 @@ class Review:
         return {
             "stack": self.stack,
             "summary": {**self.counts, "changes": len(self.changes), **impacts,
-                        "serious": sum(c.serious for c in self.changes), "errors": len(self.errors)},
+                        "serious": sum(c.serious for c in self.changes), "errors": len(self.errors),
+                        "drift": len(self.drift), "driftWeakens": sum(c.verdict.impact == cl.WEAKENS for c in self.drift)},
+            "cannotVouch": list(self.cannot_vouch),
             "changes": [c.as_dict() for c in self.changes],
+            "drift": [c.as_dict() for c in self.drift],
             "diagnostics": [d.as_dict() for d in self.diagnostics],
             "notes": list(self.notes),
         }
@@ -129,18 +158,42 @@ class Review:
 
 # -- the stack config ----------------------------------------------------------------------------
 
-def baseline_from_preview(doc: dict[str, Any]) -> tuple[Optional[Baseline], Optional[str]]:
-    """The baseline of the stack config the preview ran with (its ``config``), or why there is none."""
+@dataclass(frozen=True)
+class ConfigRead:
+    """The baseline of the config the preview ran with, or why there is none."""
+
+    baseline: Optional[Baseline]
+    #: No `ztb:` config at all: titles and emergency IDs unknown, judged fail-closed.
+    note: Optional[str] = None
+    #: A `ztb:` config that is there and cannot be used: loud, and a gate cannot vouch.
+    unusable: Optional[str] = None
+
+
+def read_config(doc: dict[str, Any]) -> ConfigRead:
+    """The preview's ``config`` as a baseline; a config block that is there but unusable is said
+    loudly, never silently replaced by "no config"."""
     raw = doc.get("config") or {}
-    if not isinstance(raw, dict) or not any(str(k).startswith("ztb:") for k in raw):
-        return None, "the preview carries no `ztb:` config and no --config was given: control titles and the emergency-access IDs are unknown"
+    if not any(str(k).startswith("ztb:") for k in raw):
+        return ConfigRead(None, note="the preview carries no `ztb:` config and no --config was given: control titles "
+                                     "and the emergency-access IDs are unknown")
     secret = sorted(k for k, v in raw.items() if str(k).startswith("ztb:") and v == SECRET)
     if secret:
-        return None, f"the preview's config hides {', '.join(secret)} as secret: pass --config Pulumi.<stack>.yaml for control titles"
+        return ConfigRead(None, unusable=f"the preview's stack config hides {', '.join(secret)} as secret, so the "
+                                         "emergency-access IDs and control titles cannot be read: pass --config Pulumi.<stack>.yaml")
     try:
-        return build(validate(split_namespace(raw, "preview config"))), None
+        return ConfigRead(build(validate(split_namespace(raw, "preview config"))))
     except ConfigError as e:
-        return None, f"the preview's config is not a valid baseline ({e.problems[0]}): pass --config Pulumi.<stack>.yaml"
+        problem = e.problems[0] if e.problems else "invalid"
+    except ValueError as e:  # a model rule the config breaks
+        problem = str(e).splitlines()[0] if str(e) else type(e).__name__
+    return ConfigRead(None, unusable=f"the preview's stack config is not a baseline this ztb can read ({problem[:300]}): "
+                                     "pass --config Pulumi.<stack>.yaml, or run the ztb version the program uses")
+
+
+def baseline_from_preview(doc: dict[str, Any]) -> tuple[Optional[Baseline], Optional[str]]:
+    """The baseline of the stack config the preview ran with, or why there is none (see :func:`read_config`)."""
+    c = read_config(doc)
+    return c.baseline, c.unusable or c.note
 
 
 # -- identifying resources -----------------------------------------------------------------------
@@ -197,19 +250,23 @@ class Controls:
             return f"{control.title} (no longer in the stack config)"
         return control.title
 
+    def is_exclusion_group(self, control_id: Optional[str]) -> bool:
+        """The group every privileged policy excludes (its members are outside them all)."""
+        control = self.by_id.get((control_id or "").lower())
+        if control is not None:
+            return control.meta.get("membership") == "exclusion" or control.meta.get("groupKey") == g.EMERGENCY
+        return control_id == EMERGENCY_GROUP_ID  # no config: the model's ID for it
+
 
 # -- judging one step ----------------------------------------------------------------------------
 
-#: The group whose members every privileged policy excludes (model/groups.py).
+#: The group whose members every privileged policy excludes (model/groups.py); used only when
+#: no stack config names the controls.
 EMERGENCY_GROUP_ID = "PRIV-GRP-02"
 
 
-def _context(base: cl.Context, control_id: Optional[str]) -> cl.Context:
-    return replace(base, exclusion_group=True) if control_id == EMERGENCY_GROUP_ID else base
-
-
-def field_changes(type_: str, kind: str, step: dict[str, Any], ctx: cl.Context) -> tuple[list[FieldChange], list[str]]:
-    """Each changed field with its verdict, and notes on differences the inputs cannot explain."""
+def field_changes(type_: str, kind: str, step: dict[str, Any], ctx: cl.Context, explain: bool = True) -> tuple[list[FieldChange], list[str]]:
+    """Each changed field with its verdict, and (``explain``) notes on provider diff keys the inputs cannot explain."""
     old_in, new_in = inputs_of(step.get("oldState")), inputs_of(step.get("newState"))
     old_in, new_in, specials = split_special(old_in, new_in)
     key = payload_key(kind, old_in or new_in)
@@ -227,81 +284,159 @@ def field_changes(type_: str, kind: str, step: dict[str, Any], ctx: cl.Context) 
         return any(r and related(path, r) for r in replacing)
 
     out = [FieldChange(path, o, n, cl.classify(kind, path, o, n, ctx), forces(path)) for path, o, n in changes]
-    # Where the same hidden value sits on both sides, only the preview can say whether it changed:
-    # a detailed diff names the path; without one, a changed top-level key (diffReasons) might be it.
+    # Where the same hidden value sits on both sides, only the provider can say whether it changed:
+    # a detailed diff names the path, diffReasons the top-level key. A Python dynamic provider says
+    # neither (detailedDiff null, no diffReasons), so every hidden value of its step may have changed.
     if step.get("detailedDiff") is not None:
-        hints = {re.sub(r"\[\d+\]$", "", k) for k in detailed}
+        hints: Optional[set[str]] = {re.sub(r"\[\d+\]$", "", k) for k in detailed} | set(step.get("replaceReasons") or [])
+    elif step.get("diffReasons") or step.get("replaceReasons"):
+        hints = set(step.get("diffReasons") or []) | set(step.get("replaceReasons") or [])
     else:
-        hints = set(step.get("diffReasons") or [])
+        hints = None
     for wire, o, n in specials:
         path = graph_path(type_, wire, key, old_g or new_g)
-        if o == n and not any(related(wire, h) for h in hints):
+        if o == n and hints is not None and not any(related(wire, h) for h in hints):
             continue
-        why = _special_reason(o, n)
+        why = _special_reason(o, n, said=hints is not None)
         out.append(FieldChange(path or wire, o, n, cl.unverifiable(path or wire, why), forces(path)))
     out.sort(key=lambda f: IMPACT_ORDER[f.verdict.impact])  # weakening fields first, as changes are
     notes = []
     explained = [f.path for f in out]
-    for k, d in sorted(detailed.items()):
-        if isinstance(d, dict) and d.get("inputDiff") is False:
-            continue
+    for k, d in sorted(detailed.items()) if explain else ():
         path = graph_path(type_, k, key, old_g or new_g)
         if path and not any(related(path, e) for e in explained):
-            notes.append(f"{cl.field_words(path)}: the provider reports a difference that is equal after "
-                         "normalisation (order, case or format only)")
+            # Bridged providers diff the deployed state against the plan (inputDiff false), so a
+            # key may name what the provider computes; an input diff is order, case or format.
+            what = ("a difference that is equal after normalisation (order, case or format only)" if d.get("inputDiff")
+                    else "a difference from the deployed state that the inputs do not show (order, case or format, or a value the provider computes)")
+            notes.append(f"{cl.field_words(path)}: the provider reports {what}")
             explained.append(path)
     return out, notes
 
 
-def _special_reason(old: Any, new: Any) -> str:
+def _special_reason(old: Any, new: Any, said: bool = True) -> str:
     if isinstance(old, list) and isinstance(new, list) and not is_special(old):
         hidden = sum(is_special(i) for i in new)
         delta = [f"+ {i}" for i in new if not is_special(i) and i not in old] + [f"- {i}" for i in old if i not in new]
         what = ", ".join(delta + [f"+ {hidden} value{'s' if hidden > 1 else ''} {_hidden_as(new)}"])
     else:
-        what = f"{show(old)} → {show(new)}"
+        what = f"{_short(old)} → {_short(new)}"
     if UNKNOWN in (new if isinstance(new, list) else [new]):
         return f"{what}: cannot be checked before it is deployed"
+    if not said:
+        return f"{what}: hidden in the preview, and the provider does not say which inputs changed, so it cannot be checked here"
     return f"{what}: hidden in the preview, so whether and how it changed cannot be checked here"
+
+
+def _short(v: Any) -> str:
+    """A hidden value's other side as a reader reads it: a list of IDs as the IDs, an object as JSON."""
+    plain = not isinstance(v, (dict, list)) or (isinstance(v, list) and not any(isinstance(i, (dict, list)) for i in v))
+    text = show(v) if plain else json.dumps(v, default=str)
+    return text if len(text) <= 400 else text[:400] + "…"
 
 
 def _hidden_as(values: list[Any]) -> str:
     return "unknown until apply" if UNKNOWN in values else "secret"
 
 
-def judge_step(step: dict[str, Any], op: str, controls: Controls, ctx: cl.Context) -> ResourceChange:
+def _body(type_: str, kind: str, state: Optional[dict[str, Any]]) -> dict[str, Any]:
+    inputs = inputs_of(state)
+    return to_graph(type_, inputs, payload_key(kind, inputs)) if state else {}
+
+
+def eligibility_access(op: str, old: dict[str, Any], new: dict[str, Any]) -> tuple[Access, ...]:
+    """Who gains and who loses an eligible role: a replacement removes one eligibility and grants another."""
+    def one(change: str, body: dict[str, Any]) -> Access:
+        return Access(change, body.get("principalId"), body.get("roleDefinitionId"), body.get("directoryScopeId") or "/")
+
+    if op == "create":
+        return (one("gains", new),)
+    if op == "delete":
+        return (one("loses", old),)
+    same = all(old.get(k) == new.get(k) for k in ("principalId", "roleDefinitionId")) and \
+        (old.get("directoryScopeId") or "/") == (new.get("directoryScopeId") or "/")
+    return (one("keeps", new),) if same else (one("gains", new), one("loses", old))
+
+
+def _protect(step: dict[str, Any], exclusion: bool) -> Optional[cl.Verdict]:
+    """`protect` makes Pulumi refuse to delete a resource: on the emergency-access group a safety rail."""
+    before = bool((step.get("oldState") or {}).get("protect"))
+    after = bool((step.get("newState") or {}).get("protect"))
+    if not step.get("oldState") or not step.get("newState") or before == after:
+        return None
+    if not exclusion:
+        return cl.Verdict(cl.NEUTRAL, f"protection {'removed' if before else 'added'} (`protect`)")
+    if before:
+        return cl.Verdict(cl.WEAKENS, "protection removed (`protect`): Pulumi no longer refuses to delete the group every "
+                          "privileged policy excludes; a deleted line of code or `pulumi destroy` now removes the break-glass exclusion")
+    return cl.Verdict(cl.STRENGTHENS, "protection added (`protect`): Pulumi refuses to delete the emergency-access group")
+
+
+def judge_step(step: dict[str, Any], op: str, controls: Controls, ctx: cl.Context, shown_as: tuple[str, ...] = (),
+               explain: bool = True) -> ResourceChange:
     _, type_, name = parse_urn(step["urn"])
     state = step.get("newState") or step.get("oldState") or {}
     type_ = state.get("type") or type_
     control_id = controls.id_of(name) if type_ in KIND_BY_TYPE or is_dynamic(type_) else None
     kind = controls.kind_of(type_, control_id)
     title = controls.title_of(control_id, inputs_of(state))
+    preview_op = ", ".join(shown_as) or step["op"]
     if kind is None:
         verdict = cl.Verdict(cl.NEUTRAL, f"{op} of a resource that is not part of the baseline")
-        return ResourceChange(step["urn"], name, type_, op, step["op"], None, control_id, title, verdict)
-    ctx = _context(ctx, control_id)
+        return ResourceChange(step["urn"], name, type_, op, preview_op, None, control_id, title, verdict)
+    exclusion = controls.is_exclusion_group(control_id) if kind == "group" else False
+    ctx = replace(ctx, exclusion_group=exclusion)
     fields: list[FieldChange] = []
     notes: list[str] = []
-    if op in ("update", "replace"):
+    if op != "protect" and (op in ("update", "replace") or (step.get("oldState") and step.get("newState"))):
         if step.get("oldState") is None or step.get("newState") is None:
             notes.append("the preview holds no old or new state for this resource, so its fields cannot be compared")
         else:
-            fields, notes = field_changes(type_, kind, step, ctx)
-    if kind == "roleEligibility":
-        body = to_graph(type_, inputs_of(state), payload_key(kind, inputs_of(state)))
-        notes.insert(0, f"principal {body.get('principalId')} for role {body.get('roleDefinitionId')}")
+            fields, notes = field_changes(type_, kind, step, ctx, explain)
+    access: tuple[Access, ...] = ()
+    if kind == "roleEligibility" and op != "protect":
+        access = eligibility_access(op, _body(type_, kind, step.get("oldState")), _body(type_, kind, step.get("newState")))
+    if step.get("deleteBeforeReplace"):
+        notes.append("deleted before its replacement is created (delete-before-replace): for a while neither exists")
     operation = None
     if op == "create" and kind == "conditionalAccessPolicy" and control_id is None:
         operation = cl.classify_unmanaged(to_graph(type_, inputs_of(state), ""), ctx)
+    elif op == "protect":
+        operation = _protect(step, exclusion)
     elif op != "update":
         operation = cl.classify_operation(op, kind)
-    verdicts = ([operation] if operation else []) + [f.verdict for f in fields]
+    protect = _protect(step, exclusion) if op != "protect" else None
+    verdicts = [v for v in (operation, protect) if v] + [f.verdict for f in fields]
     if not verdicts:
         verdicts = [cl.Verdict(cl.NEUTRAL, "no input changes visible (provider code, outputs or formatting only)")]
     impact = cl.worst(v.impact for v in verdicts)
     reason = "; ".join(dict.fromkeys(v.reason for v in verdicts if v.impact == impact))
-    return ResourceChange(step["urn"], name, type_, op, step["op"], kind, control_id, title,
-                          cl.Verdict(impact, reason), tuple(fields), tuple(notes), operation)
+    if protect:
+        notes.append(protect.reason)
+    return ResourceChange(step["urn"], name, type_, op, preview_op, kind, control_id, title,
+                          cl.Verdict(impact, reason), tuple(fields), tuple(notes), operation, access)
+
+
+def judge_entry(entry: Entry, controls: Controls, ctx: cl.Context) -> ResourceChange:
+    """A step as :func:`ztb.preview.read_steps` grouped it, with what the grouping means."""
+    # After drift, the provider's diff keys compare the refreshed state, not the deployed one.
+    change = judge_step(entry.step, entry.op, controls, ctx, entry.shown_as, explain=not entry.after_drift)
+    notes = list(change.notes)
+    verdict = change.verdict
+    if entry.drift:
+        notes.insert(0, "changed in the tenant since the last deployment (found by `--refresh`), not by this pull request")
+    elif entry.keeps_drift:
+        notes.insert(0, "keeps drift found in the tenant: no step of this pull request reverts it, so the program now "
+                        "declares what the tenant holds; judged from the deployed state")
+    elif entry.after_drift and change.op == "create":
+        notes.insert(0, "deleted in the tenant since the last deployment (see Drift): this deployment creates it again; "
+                        "its inputs are compared with the deployed ones")
+    elif entry.after_drift:
+        notes.insert(0, "the tenant drifted from the deployed state (see Drift); this change is judged from the deployed "
+                        "state, so the drift cannot make it look like a repair")
+        if not change.fields and change.op == "update" and verdict.impact == cl.NEUTRAL:
+            verdict = cl.Verdict(cl.NEUTRAL, "undoes the drift found in the tenant: back to the deployed settings")
+    return replace(change, notes=tuple(notes), verdict=verdict)
 
 
 # -- the whole preview ---------------------------------------------------------------------------
@@ -328,7 +463,8 @@ def group_ids(controls: Controls, steps: list[dict[str, Any]]) -> dict[str, str]
     for s in steps:
         _, type_, name = parse_urn(s["urn"])
         key = keys.get(controls.id_of(name) or "") if type_ == GROUP_TYPE else None
-        oid = ((s.get("oldState") or {}).get("outputs") or {}).get("objectId")
+        outputs = (s.get("oldState") or {}).get("outputs") or {}
+        oid = outputs.get("objectId")
         if key and isinstance(oid, str) and not is_special(oid):
             ids.setdefault(key, oid)
     return ids
@@ -359,8 +495,35 @@ def names_for(baseline: Optional[Baseline], ids: dict[str, str]) -> dict[str, st
     return {k.lower(): v for k, v in names.items()}
 
 
-def review(doc: dict[str, Any], baseline: Optional[Baseline] = None, config_note: Optional[str] = None) -> Review:
-    """Judge every change of a preview document (see :func:`load_preview`)."""
+def _is_baseline(doc: dict[str, Any], steps: list[dict[str, Any]], controls: Controls) -> bool:
+    """The preview is of a stack of this baseline: its config or one of its resources says so."""
+    if any(str(k).startswith("ztb:") for k in (doc.get("config") or {})) or "controls" in _stack_outputs(steps):
+        return True
+    for s in steps:
+        _, type_, name = parse_urn(s["urn"])
+        if type_.startswith(COMPONENT_PREFIX) or type_.startswith("pulumi-python:dynamic/ztb:"):
+            return True
+        if (type_ in KIND_BY_TYPE or is_dynamic(type_)) and controls.id_of(name):
+            return True
+    return False
+
+
+def _unshown(doc: dict[str, Any], counted: dict[str, int]) -> list[str]:
+    """Operations changeSummary counts that the steps do not show: steps cut from the document."""
+    out = []
+    for op, n in sorted((doc.get("changeSummary") or {}).items()):
+        if op != "same" and n > counted.get(op, 0):
+            out.append(f"{n} {op} (the steps show {counted.get(op, 0)})")
+    return out
+
+
+def review(doc: dict[str, Any], baseline: Optional[Baseline] = None, config_note: Optional[str] = None,
+           config_unusable: Optional[str] = None) -> Review:
+    """Judge every change of a preview document (see :func:`ztb.preview.load_preview`).
+
+    ``config_note``: why there is no baseline (said quietly); ``config_unusable``: a stack config
+    that is there and cannot be read (said loudly; a gate cannot vouch for the preview).
+    """
     steps = doc.get("steps") or []
     notes = [config_note] if config_note else []
     stack = next((parse_urn(s["urn"])[0] for s in steps if parse_urn(s["urn"])[0]), "")
@@ -370,27 +533,47 @@ def review(doc: dict[str, Any], baseline: Optional[Baseline] = None, config_note
     if ids.get(g.EMERGENCY):
         emergency.add(ids[g.EMERGENCY])
     unknown = baseline is None or g.EMERGENCY not in ids
-    if unknown and any(OPERATIONS.get(s["op"]) in ("update", "replace") for s in steps):
+    read = read_steps(steps)
+    if unknown and any(e.op in ("update", "replace") or e.step.get("oldState") and e.step.get("newState") for e in read.changes):
         notes.append("the emergency-access group's object ID is in neither this preview nor the stack config, "
                      "so every removed exclusion is treated as weakening")
     ctx = replace(cl.Context.of(emergency), emergency_unknown=unknown)
 
-    changes, replaced = [], set()
-    for step in steps:
-        op = OPERATIONS.get(step["op"])
-        type_ = parse_urn(step["urn"])[1]
-        if op is None or type_ == STACK_TYPE or type_.startswith(COMPONENT_PREFIX) or step["urn"] in replaced:
-            continue
-        if op == "replace":
-            replaced.add(step["urn"])  # --show-replacement-steps adds create-replacement and delete-replaced
-        changes.append(judge_step(step, op, controls, ctx))
-    order = {id(c): i for i, c in enumerate(changes)}
-    changes.sort(key=lambda c: (IMPACT_ORDER[c.verdict.impact], not c.serious, order[id(c)]))
+    def judged(entries: tuple[Entry, ...]) -> list[ResourceChange]:
+        out = []
+        for entry in entries:
+            try:
+                out.append(judge_entry(entry, controls, ctx))
+            except (TypeError, ValueError, AttributeError, KeyError, IndexError, RecursionError) as e:
+                # Fail closed and loud: a step ztb cannot read is never passed over as harmless.
+                raise PreviewError(f"the step of {entry.step['urn'][:200]} holds inputs of a shape ztb cannot read "
+                                   f"({type(e).__name__}); {FIX}") from None
+        order = {id(c): i for i, c in enumerate(out)}
+        return sorted(out, key=lambda c: (IMPACT_ORDER[c.verdict.impact], not c.serious, order[id(c)]))
+
+    changes, drift = judged(read.changes), judged(read.drift)
     diagnostics = [
         Diagnostic(str(d.get("severity")), _clean_message(str(d.get("prefix") or "") + str(d.get("message") or "")), str(d.get("urn") or ""))
         for d in doc.get("diagnostics") or [] if d.get("severity") in SHOWN_SEVERITIES
     ]
-    return Review(stack, tuple(changes), tuple(diagnostics), tuple(notes), names_for(baseline, ids))
+    errors = sum(d.severity == "error" for d in diagnostics)
+    cannot = []
+    if errors:
+        cannot.append(f"the preview failed with {errors} error{'s' if errors > 1 else ''}, so its list of changes is "
+                      "incomplete: fix the errors (see Diagnostics) and preview again")
+    unshown = _unshown(doc, read.program_ops)
+    if unshown:
+        cannot.append(f"changeSummary counts {', '.join(unshown)}: steps are missing from the document; pass the whole, "
+                      "unedited stdout of `pulumi preview --json`")
+    if doc.get("maybeCorrupt"):
+        cannot.append("the preview reports that resources of the stack may be corrupt (maybeCorrupt): repair the stack's state first")
+    if steps and not _is_baseline(doc, steps, controls):
+        project = next((s["urn"].split("::")[1] for s in steps if s["urn"].count("::") >= 3), "?")
+        cannot.append(f"the preview of project '{project[:80]}' holds no resource and no `ztb:` config of the baseline: "
+                      "review the preview of the baseline stack")
+    if config_unusable:
+        cannot.append(config_unusable)
+    return Review(stack, tuple(changes), tuple(diagnostics), tuple(notes), names_for(baseline, ids), tuple(drift), tuple(cannot))
 
 
 def _clean_message(message: str) -> str:
@@ -402,5 +585,11 @@ def _clean_message(message: str) -> str:
 
 
 def exit_code(r: Review, fail_on: Optional[str]) -> int:
-    """3 when asked to fail on weakening changes and there is one; else 0."""
-    return EXIT_WEAKENS if fail_on == "weakens" and r.weakening else EXIT_OK
+    """With ``--fail-on weakens``: 1 when the preview cannot be vouched for (whatever else it holds),
+    3 when one of the pull request's own changes weakens security, else 0. Drift the pull request
+    reverts is reported, not counted; drift it keeps is its change. Without --fail-on: 0."""
+    if fail_on != "weakens":
+        return EXIT_OK
+    if r.cannot_vouch:
+        return EXIT_ERROR
+    return EXIT_WEAKENS if r.weakening else EXIT_OK

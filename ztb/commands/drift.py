@@ -6,7 +6,7 @@ import click
 
 from ..errors import EXIT_CHANGES, ZtbError
 from ..options import config_option, load_baseline, warn
-from .export import graph_url_option, read_tenant, write_atomically
+from .export import graph_url_option, read_tenant, scrub, write_output
 
 FORMATS = ["text", "markdown", "json", "junit", "sarif"]
 
@@ -27,7 +27,8 @@ def command(config_path: str, snapshot_path: str | None, fmt: str, previous: str
     baseline's scope), with its impact: weakens, strengthens or neutral.
 
     Exit codes: 0 in sync, 2 drift, 1 could not tell (authentication, throttling past retries,
-    a partial or malformed read, a bad config or snapshot). A partial read is never "no drift".
+    a partial, repeated or malformed read, a read past ZTB_GRAPH_TIMEOUT / ZTB_GRAPH_MAX_PAGES,
+    a tenant other than the stack's, a bad config or snapshot). A partial read is never "no drift".
 
     \b
     Examples:
@@ -46,12 +47,12 @@ def command(config_path: str, snapshot_path: str | None, fmt: str, previous: str
         if previous:
             drift.mark_history(report, drift.load_previous(previous))
     except (SnapshotError, drift.DriftError) as e:
-        raise ZtbError(str(e)) from None
+        raise ZtbError(scrub(str(e))) from None
     text = drift_formats.render(report, fmt, config_path)
     if out:
-        write_atomically(out, text)
-        click.echo(drift_formats.summary(report), err=True)
+        write_output(out, text)
+        click.echo(scrub(drift_formats.summary(report), data=True), err=True)
     else:
-        click.echo(text)
+        click.echo(scrub(text, data=True))
     if not report.in_sync:
         click.get_current_context().exit(EXIT_CHANGES)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 
 import click
 
 from ..errors import ZtbError
 from ..options import config_option, load_baseline, warn
+from ..outfile import write_atomically
 
 graph_url_option = click.option(
     "--graph-url", default=None, envvar="ZTB_GRAPH_URL", show_envvar=True,
@@ -17,41 +16,46 @@ graph_url_option = click.option(
 )
 
 
+def scrub(text: str, data: bool = False) -> str:
+    from ..graph.redact import redact
+
+    return redact(text, shapes=not data)
+
+
 def read_tenant(baseline, graph_url):
-    """Export into memory; every Graph failure becomes one `Error:` line with exit 1."""
-    from ..export import export_snapshot
+    """Export into memory; every failure becomes one `Error:` line (exit 1), secrets redacted.
+
+    The tenant is verified (token, PIM policy IDs, /organization against ztb:tenantId), what
+    was skipped is said on stderr, and a 401 / 403 names its fix.
+    """
+    from ..export import ExportError, export_snapshot
     from ..graph.errors import GraphError
+    from ..graph.permissions import fix_for
+    from ..graph.redact import redacted_logs
     from ..snapshot import SnapshotError, validate
 
     # DefaultAzureCredential logs every credential it tried, once per concurrent request, as
     # warnings; the failure reaches the user as the one error line below instead.
     logging.getLogger("azure.identity").setLevel(logging.CRITICAL)
-    try:
-        snap = export_snapshot(baseline, graph_url=graph_url)
-        return validate(snap, "read from the tenant")
-    except GraphError as e:
-        hint = ("; sign in with `az login`, workload identity federation (azure/login with OIDC) or ZTB_ACCESS_TOKEN"
-                if e.code == "AuthenticationFailed" else "")
-        raise ZtbError(f"reading the tenant failed, nothing was compared or written: {e}{hint}") from None
-    except SnapshotError as e:
-        raise ZtbError(str(e)) from None
-    except ValueError as e:  # a malformed --graph-url or ZTB_ACCESS_TOKEN
-        raise ZtbError(str(e)) from None
+    with redacted_logs():
+        try:
+            snap = export_snapshot(baseline, graph_url=graph_url)
+            snap = validate(snap, "read from the tenant")
+        except GraphError as e:
+            fix = fix_for(e)
+            raise ZtbError(scrub(f"reading the tenant failed, nothing was compared or written: {e}" + (f"; {fix}" if fix else ""))) from None
+        except (ExportError, SnapshotError) as e:
+            raise ZtbError(scrub(str(e))) from None
+        except ValueError as e:  # a malformed --graph-url, ZTB_ACCESS_TOKEN or ZTB_GRAPH_* limit
+            raise ZtbError(scrub(str(e))) from None
+    for collection, reason in (snap.get("skipped") or {}).items():
+        click.echo(f"Skipped {collection}: {reason}", err=True)
+    return snap
 
 
-def write_atomically(path: str, text: str) -> None:
-    """Write the whole file or nothing: a failed run never leaves half a snapshot behind."""
-    if path == "-":
-        click.echo(text)
-        return
-    directory = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".ztb-", dir=directory)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text if text.endswith("\n") else text + "\n")
-        os.replace(tmp, path)
-    except OSError as e:
-        raise ZtbError(f"cannot write {path} ({e.strerror or e}); pass a writable --out path") from None
+def write_output(path: str, text: str) -> None:
+    """``--out`` (or ``-``): the text with any secret the process has seen removed, written whole."""
+    write_atomically(path, scrub(text, data=True))
 
 
 @click.command()
@@ -63,8 +67,11 @@ def command(config_path: str, out: str, graph_url: str | None) -> None:
 
     Signs in with ZTB_ACCESS_TOKEN when set, else DefaultAzureCredential (workload identity
     federation in pipelines, `az login` on a laptop). Needs Policy.Read.All,
-    RoleManagement.Read.Directory, DeviceManagementConfiguration.Read.All and GroupMember.Read.All.
-    Any failed request (after the SDK's retries) exits 1 and writes nothing.
+    RoleManagement.Read.Directory, GroupMember.Read.All and, when the stack has a compliance
+    control, DeviceManagementConfiguration.Read.All (Organization.Read.All is optional).
+    Any failed request (after the SDK's retries), a tenant other than the stack's, a read past
+    ZTB_GRAPH_TIMEOUT seconds (default 300) or ZTB_GRAPH_MAX_PAGES pages (default 1000) exits 1
+    and writes nothing.
 
     \b
     Example:
@@ -75,7 +82,7 @@ def command(config_path: str, out: str, graph_url: str | None) -> None:
     baseline = load_baseline(config_path)
     warn(baseline)
     snap = read_tenant(baseline, graph_url)
-    write_atomically(out, dumps(snap))
+    write_output(out, dumps(snap))
     if out != "-":
         counts = ", ".join(f"{len(snap[k])} {k}" for k in ("conditionalAccessPolicies", "roleManagementPolicies", "groups"))
         click.echo(f"Wrote {out}: tenant {snap['tenantId']}, {counts}", err=True)

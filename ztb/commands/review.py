@@ -6,21 +6,22 @@ from typing import Optional
 
 import click
 
-from ..errors import EXIT_OK, ZtbError
+from ..errors import EXIT_ERROR, EXIT_OK, ZtbError
 
 
-def _read(preview: str) -> tuple[str, str]:
+def _read(preview: str) -> tuple[bytes, str]:
+    """At most one byte past the size limit, so a huge file or /dev/zero costs the limit, not the file."""
+    from ..preview import MAX_PREVIEW_BYTES
+
     if preview == "-":
-        return click.get_text_stream("stdin").read(), "stdin"
+        return click.get_binary_stream("stdin").read(MAX_PREVIEW_BYTES + 1), "stdin"
     try:
-        with open(preview, encoding="utf-8") as f:
-            return f.read(), preview
+        with open(preview, "rb") as f:
+            return f.read(MAX_PREVIEW_BYTES + 1), preview
     except FileNotFoundError:
         raise ZtbError(f"{preview}: no such file; write it with `pulumi preview --json > {preview}`") from None
     except IsADirectoryError:
         raise ZtbError(f"{preview}: is a directory; pass the file `pulumi preview --json` wrote") from None
-    except UnicodeDecodeError:
-        raise ZtbError(f"{preview}: not UTF-8 text; pass the stdout of `pulumi preview --json`") from None
     except OSError as e:
         raise ZtbError(f"{preview}: cannot read ({e.strerror}); pass a readable file or - for stdin") from None
 
@@ -32,13 +33,17 @@ def _read(preview: str) -> tuple[str, str]:
                    "[default: the config the preview ran with].")
 @click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
 @click.option("--fail-on", "fail_on", type=click.Choice(["weakens"]), default=None,
-              help="Exit 3 when any change weakens security (for a required pull-request check).")
+              help="Exit 3 when a change of the pull request weakens security, 1 when the preview cannot be "
+                   "vouched for (for a required pull-request check).")
 def command(preview: str, config_path: Optional[str], fmt: str, fail_on: Optional[str]) -> None:
     """Review a `pulumi preview --json` of the baseline: every change with its control, in words,
-    and whether it weakens security; weakening changes first, deletions of controls called out.
+    and whether it weakens security; weakening changes first, deletions of controls called out,
+    drift found by `pulumi preview --refresh` apart.
 
-    PREVIEW.json is the file `pulumi preview --json` wrote, or - for stdin. Exit 0, or 3 with
-    --fail-on weakens when a change weakens security; 1 when the input is not a preview.
+    PREVIEW.json is the file `pulumi preview --json` wrote, or - for stdin. Exit 0; with
+    --fail-on weakens, 3 when a change of the pull request weakens security and 1 when the
+    preview cannot be vouched for (it failed, steps are missing, it is of another project, or
+    its stack config cannot be read). 1 when the input is not a preview.
 
     \b
     Example:
@@ -50,20 +55,24 @@ def command(preview: str, config_path: Optional[str], fmt: str, fail_on: Optiona
     from .. import review_render
     from ..options import load_baseline
 
-    text, source = _read(preview)
+    data, source = _read(preview)
     try:
-        doc = preview_doc.load_preview(text, source)
+        doc = preview_doc.load_preview(preview_doc.decode_preview(data, source), source)
+        if config_path:
+            baseline, note, unusable = load_baseline(config_path), None, None
+        else:
+            read = rv.read_config(doc)
+            baseline, note, unusable = read.baseline, read.note, read.unusable
+        result = rv.review(doc, baseline, note, unusable)
     except preview_doc.PreviewError as e:
         raise ZtbError(str(e)) from None
-    if config_path:
-        baseline, note = load_baseline(config_path), None
-    else:
-        baseline, note = rv.baseline_from_preview(doc)
-    result = rv.review(doc, baseline, note)
     if fmt == "json":
         click.echo(review_render.to_json(result))
     else:
         click.echo(review_render.to_markdown(result), nl=False)
     code = rv.exit_code(result, fail_on)
+    if code == EXIT_ERROR:
+        # The comment above says why in full; the check's log gets one line.
+        raise ZtbError("cannot vouch for this preview: " + "; ".join(result.cannot_vouch).replace("\n", " "))
     if code != EXIT_OK:
         raise click.exceptions.Exit(code)

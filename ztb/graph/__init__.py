@@ -5,6 +5,12 @@ commands that never talk to Graph never load the SDK. Import what you need expli
 
     from ztb.graph.client import GraphClient, BETA
     from ztb.graph.errors import GraphError
+
+Beside the client: :mod:`~ztb.graph.token` (tokens checked before sending, their ``tid`` claim),
+:mod:`~ztb.graph.redact` (secrets out of every message, log and file), :mod:`~ztb.graph.permissions`
+(the one table of read permissions, and the fix a 401 / 403 needs), :mod:`~ztb.graph._http` (the
+HTTP stack: msgraph's middleware with a same-origin-only redirect policy). Only ``client`` and
+``_http`` load the SDK, and only on first use.
 """
 
 from .errors import GraphError

@@ -8,6 +8,13 @@ from __future__ import annotations
 
 from typing import Optional
 
+from .redact import redact
+
+
+def _clean(text: object) -> str:
+    """One line, secrets removed before and after whitespace is folded (a run may span a break)."""
+    return redact(" ".join(redact(str(text or "")).split()))
+
 
 class GraphError(Exception):
     """A failed Graph call, as one line: ``METHOD /resource: HTTP 400 Code: message``.
@@ -16,6 +23,9 @@ class GraphError(Exception):
     object IDs and filters, which are noise in a message and may be long). Attributes let
     callers branch without parsing the text: ``status`` (None when no HTTP answer came),
     ``code`` (Graph's ``error.code``), ``graph_message``, ``request_id``.
+
+    Every part goes through :func:`ztb.graph.redact.redact`: Graph (or a proxy in front of it)
+    may echo the Authorization header in an error body, and that line is printed.
     """
 
     def __init__(
@@ -28,11 +38,11 @@ class GraphError(Exception):
         request_id: str = "",
     ) -> None:
         self.method = method.upper()
-        self.resource = resource
+        self.resource = _clean(resource)
         self.status = status
-        self.code = code or ""
-        self.graph_message = " ".join((message or "").split())  # one line, always
-        self.request_id = request_id or ""
+        self.code = _clean(code)
+        self.graph_message = _clean(message)  # one line, always
+        self.request_id = _clean(request_id)
         super().__init__(self._text())
 
     def _text(self) -> str:

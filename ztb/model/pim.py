@@ -143,34 +143,62 @@ def build(cfg: BaselineConfig, scope: list[Role]) -> list[Control]:
     return out
 
 
+def eligibility_id(principal: str, role: Role) -> str:
+    """``PRIV-ELIG-<principal object ID>-<role>``: the whole object ID, so no two principals share one.
+
+    Earlier versions used only the first block of the object ID, which two principals can share
+    (the control ID and the Pulumi resource name then collided). The full ID is unique by
+    construction and never changes when another principal is added.
+    """
+    return f"PRIV-ELIG-{principal}-{role.short_id}"
+
+
+def legacy_eligibility_id(principal: str, role: Role) -> str:
+    """The ID earlier versions gave (first block of the object ID): the alias an existing stack needs."""
+    return f"PRIV-ELIG-{principal.split('-')[0]}-{role.short_id}"
+
+
 def eligibility_controls(cfg: BaselineConfig) -> list[Control]:
-    """Eligible, not standing, access: each mapped principal becomes eligible, time-bound."""
+    """Eligible, not standing, access: each mapped principal becomes eligible, time-bound.
+
+    ``meta["legacyIds"]`` holds the ID an earlier version gave the same assignment, so the
+    component can declare it as an alias and an existing stack keeps its resources instead of
+    replacing them. Where two principals shared that old ID it is left out: the engine refuses two
+    resources aliased to one name, and at most one of them can exist in a stack anyway.
+    """
+    pairs = [(principal, resolve(name)) for principal, names in sorted(cfg.eligibility.items()) for name in names]
+    legacy_uses: dict[str, int] = {}
+    for principal, role in pairs:
+        legacy = legacy_eligibility_id(principal, role)
+        legacy_uses[legacy] = legacy_uses.get(legacy, 0) + 1
     out = []
-    for principal, names in sorted(cfg.eligibility.items()):
-        for name in names:
-            role = resolve(name)
-            out.append(
-                Control(
-                    id=f"PRIV-ELIG-{principal.split('-')[0]}-{role.short_id}",
-                    kind="roleEligibility",
-                    title=f"Eligible assignment: {role.name}",
-                    display_name=f"{principal} eligible for {role.name}",
-                    step=2,
-                    principle="Use least privilege access",
-                    level="specialized",
-                    rationale="Admins hold eligible, time-bound assignments and activate through PIM instead of holding standing access.",
-                    source="ENTRA pim-deployment-plan.md; CISA SCuBA MS.AAD.7.4v1",
-                    desired={
-                        "action": "adminAssign",
-                        "principalId": principal,
-                        "roleDefinitionId": role.template_id,
-                        "directoryScopeId": "/",
-                        "justification": "Privileged baseline: eligible assignment managed by ztb",
-                        "scheduleInfo": {
-                            "expiration": {"type": "afterDuration", "duration": cfg.pim.eligibleAssignmentMaxDuration}
-                        },
+    for principal, role in pairs:
+        legacy = legacy_eligibility_id(principal, role)
+        out.append(
+            Control(
+                id=eligibility_id(principal, role),
+                kind="roleEligibility",
+                title=f"Eligible assignment: {role.name}",
+                display_name=f"{principal} eligible for {role.name}",
+                step=2,
+                principle="Use least privilege access",
+                level="specialized",
+                rationale="Admins hold eligible, time-bound assignments and activate through PIM instead of holding standing access.",
+                source="ENTRA pim-deployment-plan.md; CISA SCuBA MS.AAD.7.4v1",
+                desired={
+                    "action": "adminAssign",
+                    "principalId": principal,
+                    "roleDefinitionId": role.template_id,
+                    "directoryScopeId": "/",
+                    "justification": "Privileged baseline: eligible assignment managed by ztb",
+                    "scheduleInfo": {
+                        "expiration": {"type": "afterDuration", "duration": cfg.pim.eligibleAssignmentMaxDuration}
                     },
-                    meta={"roleName": role.name, "templateId": role.template_id, "principalId": principal},
-                )
+                },
+                meta={
+                    "roleName": role.name, "templateId": role.template_id, "principalId": principal,
+                    "legacyIds": [legacy] if legacy_uses[legacy] == 1 else [],
+                },
             )
+        )
     return out

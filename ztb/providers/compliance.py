@@ -25,7 +25,7 @@ for it, so a change to it after creation is not applied (replace the resource to
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Optional
+from typing import Any, Optional
 from urllib.parse import quote
 
 import pulumi
@@ -34,7 +34,10 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 from ztb.graph.errors import GraphError
 from ztb.normalize import Change, compare
 
-from . import GUID_RE, OBSERVED, ProviderError, carry_pass_through, failing_as, graph_for, has_unknowns, label, same_id, wire
+from . import (
+    GUID_RE, OBSERVED, ProviderError, any_unknown_input, carry_pass_through, dig, failing_as, graph_for, has_unknowns, id_text, is_unknown, known_str,
+    label, require, same_id, wire,
+)
 
 KIND = "deviceCompliancePolicy"
 POLICIES = "/deviceManagement/deviceCompliancePolicies"
@@ -45,25 +48,35 @@ WRITE_ONLY = ("scheduledActionsForRule", "assignments")
 # --------------------------------------------------------------------------- assignments
 
 
-def target_key(assignment: dict) -> tuple:
-    """What an assignment *is*: its target type, group (or collection) and assignment filter."""
-    target = assignment.get("target") or {}
-    kind = str(target.get("@odata.type", "")).lstrip("#").lower().removeprefix("microsoft.graph.")
+def target_key(assignment: Any) -> tuple:
+    """What an assignment *is*: its target type, group (or collection) and assignment filter (never raises)."""
+    target = dig(assignment, "target")
+    target = target if isinstance(target, dict) else {}
+    kind = id_text(target.get("@odata.type")).lstrip("#").removeprefix("microsoft.graph.")
     return (
         kind,
-        str(target.get("groupId") or target.get("collectionId") or "").lower(),
-        str(target.get("deviceAndAppManagementAssignmentFilterId") or "").lower(),
-        str(target.get("deviceAndAppManagementAssignmentFilterType") or "none").lower(),
+        id_text(target.get("groupId") or target.get("collectionId")),
+        id_text(target.get("deviceAndAppManagementAssignmentFilterId")),
+        id_text(target.get("deviceAndAppManagementAssignmentFilterType") or "none"),
     )
 
 
-def keys(assignments: Iterable[dict]) -> set[tuple]:
-    return {target_key(a) for a in assignments or []}
+def _listed(assignments: Any) -> list[dict]:
+    return [a for a in assignments if isinstance(a, dict)] if isinstance(assignments, (list, tuple)) else []
 
 
-def only_targets(assignments: Iterable[dict]) -> list[dict]:
+def _dict_at(props: dict[str, Any], key: str) -> dict:
+    value = props.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def keys(assignments: Any) -> set[tuple]:
+    return {target_key(a) for a in _listed(assignments)}
+
+
+def only_targets(assignments: Any) -> list[dict]:
     """Assignments as the stack writes them: the target alone (ids and types are Graph's)."""
-    return [{"target": a.get("target") or {}} for a in assignments or []]
+    return [{"target": a.get("target") or {}} for a in _listed(assignments)]
 
 
 def merged(live: list[dict], remove: set[tuple], add: list[dict]) -> list[dict]:
@@ -87,12 +100,13 @@ def inputs_from_desired(desired: dict, assign_only: bool) -> dict:
     return {"policy": {k: v for k, v in desired.items() if k != "assignments"}, "assignments": assignments}
 
 
-def block_actions(policy: dict) -> int:
+def block_actions(policy: Any) -> int:
+    """How many block actions ``scheduledActionsForRule`` holds (malformed parts count as none)."""
     return sum(
         1
-        for rule in policy.get("scheduledActionsForRule") or []
-        for c in (rule or {}).get("scheduledActionConfigurations") or []
-        if str((c or {}).get("actionType", "")).lower() == "block"
+        for rule in _listed(dig(policy, "scheduledActionsForRule"))
+        for c in _listed(rule.get("scheduledActionConfigurations"))
+        if id_text(c.get("actionType")) == "block"
     )
 
 
@@ -144,38 +158,48 @@ class DeviceCompliancePolicyProvider(ResourceProvider):
     # -- ResourceProvider
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """Validate what is known; a value not known yet (preview) passes through untouched."""
         failures = []
-        if news.get("assignOnly"):
+        assign_only = news.get("assignOnly")
+        if is_unknown(assign_only):
+            pass  # the shape depends on it: only the assignments can be judged
+        elif assign_only:
             pid = news.get("policyId")
-            if not has_unknowns(pid) and not (isinstance(pid, str) and GUID_RE.match(pid)):
+            if not is_unknown(pid) and not (isinstance(pid, str) and GUID_RE.match(pid)):
                 failures.append(CheckFailure("policyId", f"{pid!r} is not a compliance policy ID"))
         else:
             policy = news.get("policy")
-            if not isinstance(policy, dict) or not policy.get("@odata.type"):
+            typed = isinstance(policy, dict) and (is_unknown(policy.get("@odata.type")) or bool(known_str(policy.get("@odata.type"))))
+            if is_unknown(policy):
+                pass
+            elif not typed:
                 failures.append(CheckFailure("policy", "give the policy as a Graph object with its @odata.type"))
             elif not has_unknowns(policy.get("scheduledActionsForRule")) and block_actions(policy) != 1:
                 failures.append(CheckFailure("policy", "scheduledActionsForRule must hold exactly one block action (Graph rejects the policy otherwise)"))
         assignments = news.get("assignments")
-        if not has_unknowns(assignments) and (not isinstance(assignments, list) or any(not isinstance(a, dict) or "target" not in a for a in assignments)):
+        if not is_unknown(assignments) and (
+            not isinstance(assignments, list) or any(not is_unknown(a) and (not isinstance(a, dict) or "target" not in a) for a in assignments)
+        ):
             failures.append(CheckFailure("assignments", "give a list of {target: {...}} assignments"))
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """A change where policy or assignments differ or are not known yet; a replacement for another
+        (or unknown) platform type, existing policy ID or shape (assign-only)."""
         replaces = []
-        assign_only = bool(news.get("assignOnly"))
-        if bool(olds.get("assignOnly")) != assign_only:
+        assign_only = news.get("assignOnly")
+        if is_unknown(assign_only) or bool(olds.get("assignOnly")) != bool(assign_only):
             replaces.append("assignOnly")
-        if assign_only:
-            if not has_unknowns(news.get("policyId")) and not same_id(olds.get("policyId"), news.get("policyId")):
+        if assign_only and not is_unknown(assign_only):
+            if not same_id(olds.get("policyId"), news.get("policyId")):
                 replaces.append("policyId")
-        else:
-            old_type = str((olds.get("policy") or {}).get("@odata.type", "")).lower()
-            new_type = (news.get("policy") or {}).get("@odata.type", "")
-            if not has_unknowns(new_type) and old_type != str(new_type).lower():
+        elif not is_unknown(assign_only):
+            new_type = dig(news, "policy", "@odata.type")
+            if not same_id(dig(olds, "policy", "@odata.type"), new_type):
                 replaces.append("policy")  # Graph cannot change a policy's platform type
-        if has_unknowns(news.get("assignments")) or has_unknowns(news.get("policy")):
+        if replaces or any_unknown_input(news):
             return DiffResult(changes=True, replaces=replaces, delete_before_replace=False)
-        return DiffResult(changes=bool(replaces or self.changes(olds, news)), replaces=replaces, delete_before_replace=False)
+        return DiffResult(changes=bool(self.changes(olds, news)), replaces=replaces, delete_before_replace=False)
 
     @staticmethod
     def changes(olds: dict[str, Any], news: dict[str, Any]) -> list[Change]:
@@ -183,8 +207,8 @@ class DeviceCompliancePolicyProvider(ResourceProvider):
         assign_only = bool(news.get("assignOnly"))
         out: list[Change] = []
         if not assign_only:
-            out += compare(KIND, news.get("policy") or {}, olds.get("policy") or {})
-        out += assignment_changes(news.get("assignments") or [], olds.get("assignments") or [], assign_only)
+            out += compare(KIND, _dict_at(news, "policy"), _dict_at(olds, "policy"))
+        out += assignment_changes(_listed(news.get("assignments")), _listed(olds.get("assignments")), assign_only)
         return out
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -192,8 +216,8 @@ class DeviceCompliancePolicyProvider(ResourceProvider):
         with failing_as(what), graph_for(props) as g:
             if props.get("assignOnly"):
                 return self._create_assign_only(g, props)
-            policy = props["policy"]
-            if block_actions(policy) != 1:
+            policy = require(props, "policy")
+            if not isinstance(policy, dict) or block_actions(policy) != 1:
                 raise ProviderError("scheduledActionsForRule must hold exactly one block action; Graph rejects the policy otherwise")
             body = wire({k: v for k, v in policy.items() if k != "assignments"})
             created = g.post_json(POLICIES, body, version=BETA)
@@ -217,7 +241,7 @@ class DeviceCompliancePolicyProvider(ResourceProvider):
             return f"created policy {policy_id} but could not assign it ({cause}), nor delete it ({e}); delete it in Intune by hand"
 
     def _create_assign_only(self, g, props: dict[str, Any]) -> CreateResult:
-        policy_id = props["policyId"]
+        policy_id = require(props, "policyId")
         if self._get(g, policy_id) is None:
             raise ProviderError(f"existing compliance policy {policy_id} was not found in Intune; check ztb:deviceCompliance.assignExistingPolicyIds")
         live = self._assignments(g, policy_id)
@@ -244,7 +268,7 @@ class DeviceCompliancePolicyProvider(ResourceProvider):
                 if keys(wanted) != keys(live):
                     self._assign(g, id_, wanted)
                 return UpdateResult(self._outs(news, id_, assignments=ours, preexisting=[list(k) for k in sorted(preexisting)]))
-            desired = news["policy"]
+            desired = require(news, "policy")
             changed = sorted({c.path.split(".")[0].split("[")[0] for c in compare(KIND, desired, live_policy)})
             changed = [k for k in changed if k in desired and k not in WRITE_ONLY]
             if changed:

@@ -36,7 +36,10 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 from ztb.graph.errors import GraphError
 from ztb.normalize import compare, duration_seconds
 
-from . import GUID_RE, OBSERVED, ProviderError, carry_pass_through, failing_as, graph_for, has_unknowns, label, odata_literal, same_id, wire
+from . import (
+    GUID_RE, OBSERVED, ProviderError, any_unknown_input, carry_pass_through, dig, failing_as, graph_for, has_unknowns, identity_replaces, is_unknown,
+    known_str, label, odata_literal, require, wire,
+)
 
 KIND = "roleEligibility"
 REQUESTS = "/roleManagement/directory/roleEligibilityScheduleRequests"
@@ -49,8 +52,15 @@ SLACK = timedelta(days=1)
 GONE_CODES = {"roleassignmentdoesnotexist", "resourcenotfound"}
 
 
-def _expiration(props: dict[str, Any]) -> dict:
-    return ((props.get("scheduleInfo") or {}).get("expiration")) or {}
+def _expiration(props: dict[str, Any]) -> Any:
+    """``scheduleInfo.expiration``: a dict, an unknown (preview), or {} when absent or malformed."""
+    value = dig(props, "scheduleInfo", "expiration")
+    return value if is_unknown(value) or isinstance(value, dict) else {}
+
+
+def _schedule_info(props: dict[str, Any]) -> Optional[dict]:
+    value = props.get("scheduleInfo")
+    return value if isinstance(value, dict) else None
 
 
 def _parse_time(value: Any) -> Optional[datetime]:
@@ -122,14 +132,18 @@ class RoleEligibilityProvider(ResourceProvider):
     # -- ResourceProvider
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """Validate what is known; a value not known yet (preview) passes through untouched."""
         failures = []
         for key in ("principalId", "roleDefinitionId"):
             value = news.get(key)
-            if not has_unknowns(value) and not (isinstance(value, str) and GUID_RE.match(value)):
+            if not is_unknown(value) and not (isinstance(value, str) and GUID_RE.match(value)):
                 failures.append(CheckFailure(key, f"{value!r} is not an object ID"))
         expiration = _expiration(news)
-        if not has_unknowns(expiration):
-            if str(expiration.get("type", "")).lower() != "afterduration" or duration_seconds(expiration.get("duration") or "") is None:
+        if not is_unknown(expiration):
+            kind, duration = expiration.get("type"), expiration.get("duration")
+            bad_kind = not is_unknown(kind) and str(kind or "").lower() != "afterduration"
+            bad_duration = not is_unknown(duration) and duration_seconds(duration if isinstance(duration, str) else "") is None
+            if bad_kind or bad_duration:
                 failures.append(CheckFailure(
                     "scheduleInfo",
                     "give scheduleInfo.expiration {type: afterDuration, duration: P...D}: the baseline's PIM rule "
@@ -138,21 +152,20 @@ class RoleEligibilityProvider(ResourceProvider):
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        def value(props: dict[str, Any], key: str) -> Any:
-            return props.get(key) or ("/" if key == "directoryScopeId" else None)
-
-        replaces = [k for k in IDENTITY if not has_unknowns(news.get(k)) and not same_id(value(olds, k), value(news, k))]
-        if has_unknowns(news.get("scheduleInfo")):
-            return DiffResult(changes=True, replaces=replaces, delete_before_replace=True)
-        changes = compare(KIND, {"scheduleInfo": news.get("scheduleInfo")}, {"scheduleInfo": olds.get("scheduleInfo")})
+        """A change where the schedule differs or is not known yet; a replacement for another (or unknown) principal, role or scope."""
         # An eligibility is keyed by principal, role and scope: replacing one must remove the old
         # before granting the new, or two requests would race for the same key.
+        replaces = identity_replaces(olds, news, IDENTITY, {"directoryScopeId": "/"})
+        if any_unknown_input(news) or has_unknowns(olds.get("scheduleInfo")):
+            return DiffResult(changes=True, replaces=replaces, delete_before_replace=True)
+        changes = compare(KIND, {"scheduleInfo": _schedule_info(news)}, {"scheduleInfo": _schedule_info(olds)})
         return DiffResult(changes=bool(changes or replaces), replaces=replaces, delete_before_replace=True)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         what = label(props, f"eligibility of {props.get('principalId')} for role {props.get('roleDefinitionId')}")
         with failing_as(what), graph_for(props) as g:
-            if str(_expiration(props).get("type", "")).lower() != "afterduration":
+            require(props, "principalId"), require(props, "roleDefinitionId"), require(props, "scheduleInfo")
+            if str(_expiration(props).get("type") or "").lower() != "afterduration":
                 raise ProviderError("eligibility must expire (scheduleInfo.expiration type afterDuration); the PIM rule Expiration_Admin_Eligibility requires it")
             existing = self._find(g, props)
             answer = self._request(g, "adminUpdate" if existing else "adminAssign", props)
@@ -163,22 +176,23 @@ class RoleEligibilityProvider(ResourceProvider):
                     raise ProviderError(f"request {answer.get('id', '?')} was accepted ({answer.get('status')}) but no schedule exists yet")
                 schedule_id = found["id"]
             end = (((answer.get("scheduleInfo") or {}).get("expiration")) or {}).get("endDateTime")
-            return CreateResult(schedule_id, self._outs(props, schedule_id, props["scheduleInfo"], end, adopted=existing is not None))
+            return CreateResult(schedule_id, self._outs(props, schedule_id, props.get("scheduleInfo"), end, adopted=existing is not None))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         what = label(news, f"eligibility {id_}")
         with failing_as(what), graph_for(news) as g:
+            require(news, "principalId"), require(news, "roleDefinitionId"), require(news, "scheduleInfo")
             existing = self._find(g, news)
             answer = self._request(g, "adminUpdate" if existing else "adminAssign", news)
             schedule_id = answer.get("targetScheduleId") or (existing or {}).get("id") or id_
             end = (((answer.get("scheduleInfo") or {}).get("expiration")) or {}).get("endDateTime")
             adopted = bool(olds.get("adopted")) and existing is not None
-            return UpdateResult(self._outs(news, schedule_id, news["scheduleInfo"], end, adopted))
+            return UpdateResult(self._outs(news, schedule_id, news.get("scheduleInfo"), end, adopted))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         importing = not props.get(OBSERVED)
         with failing_as(label(props, f"eligibility {id_}")), graph_for(props) as g:
-            if all(props.get(k) for k in ("principalId", "roleDefinitionId")):
+            if all(known_str(props.get(k)) for k in ("principalId", "roleDefinitionId")):
                 schedule = self._find(g, props)
             else:
                 try:

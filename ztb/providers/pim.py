@@ -33,7 +33,10 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 from ztb.graph.errors import GraphError
 from ztb.normalize import compare
 
-from . import GUID_RE, OBSERVED, ProviderError, carry_pass_through, failing_as, graph_for, has_unknowns, label, odata_literal, same_id, wire
+from . import (
+    GUID_RE, OBSERVED, ProviderError, any_unknown_input, carry_pass_through, failing_as, graph_for, has_unknowns, identity_replaces, is_unknown, known_str,
+    label, odata_literal, require, same_id, wire,
+)
 
 KIND = "roleManagementPolicy"
 ASSIGNMENTS = "/policies/roleManagementPolicyAssignments"
@@ -47,18 +50,20 @@ def rule_ids_that_differ(desired_rules: list[dict], live_rules: list[dict]) -> l
     """IDs of desired rules whose live counterpart differs, in the desired order."""
     changes = compare(KIND, {"rules": desired_rules}, {"rules": live_rules})
     differing = {m.group(1).lower() for c in changes if (m := _RULE_IN_PATH.match(c.path))}
-    return [r["id"] for r in desired_rules if r["id"].lower() in differing]
+    return [r["id"] for r in desired_rules if str(r["id"]).lower() in differing]
 
 
 def project(live_rules: list[dict], desired_rules: Optional[list[dict]]) -> list[dict]:
     """The live rules the stack manages, in its order and with its keys (so previews line up)."""
-    by_id = {str(r.get("id", "")).lower(): r for r in live_rules}
+    by_id = {str(r.get("id", "")).lower(): r for r in live_rules if isinstance(r, dict)}
     if desired_rules is None:
         from ztb.model.pim import MANAGED_RULES
 
         return [by_id[i.lower()] for i in MANAGED_RULES if i.lower() in by_id]
     out = []
     for d in desired_rules:
+        if not isinstance(d, dict):
+            continue
         live = by_id.get(str(d.get("id", "")).lower())
         if live is not None:
             out.append({k: live[k] for k in d if k in live})
@@ -100,7 +105,7 @@ class RoleManagementPolicyProvider(ResourceProvider):
 
     def _converge(self, g, policy_id: str, desired: list[dict], live: list[dict]) -> list[dict]:
         """PATCH the rules that differ; the rules as they now are."""
-        live_by_id = {str(r.get("id", "")).lower(): r for r in live}
+        live_by_id = {str(r.get("id", "")).lower(): r for r in live if isinstance(r, dict)}
         todo = rule_ids_that_differ(desired, live)
         missing = [i for i in todo if i.lower() not in live_by_id]
         if missing:
@@ -108,7 +113,7 @@ class RoleManagementPolicyProvider(ResourceProvider):
         for rule in desired:
             if rule["id"] in todo:
                 answer = g.patch_json(f"{POLICIES}/{quote(policy_id)}/rules/{quote(rule['id'])}", wire(rule))
-                live_by_id[rule["id"].lower()] = answer if isinstance(answer, dict) and answer.get("id") else wire(rule)
+                live_by_id[str(rule["id"]).lower()] = answer if isinstance(answer, dict) and answer.get("id") else wire(rule)
         return list(live_by_id.values())
 
     @staticmethod
@@ -126,58 +131,70 @@ class RoleManagementPolicyProvider(ResourceProvider):
     # -- ResourceProvider
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """Validate what is known; a value not known yet (preview) passes through untouched."""
         failures = []
         rid = news.get("roleDefinitionId")
-        if not has_unknowns(rid) and not (isinstance(rid, str) and GUID_RE.match(rid)):
+        if not is_unknown(rid) and not (isinstance(rid, str) and GUID_RE.match(rid)):
             failures.append(CheckFailure("roleDefinitionId", f"{rid!r} is not a role definition (template) ID"))
         rules = news.get("rules")
-        if not has_unknowns(rules):
+        if not is_unknown(rules):
             if not isinstance(rules, list) or not rules:
                 failures.append(CheckFailure("rules", "give the managed rules as a non-empty list of Graph rule objects"))
             else:
-                ids = [r.get("id") if isinstance(r, dict) else None for r in rules]
-                if any(not isinstance(r, dict) or not r.get("id") or not r.get("@odata.type") for r in rules):
-                    failures.append(CheckFailure("rules", "every rule needs an id and an @odata.type (Graph requires the type in a rule PATCH)"))
-                elif len({i.lower() for i in ids}) != len(ids):
-                    failures.append(CheckFailure("rules", "a rule ID appears twice"))
+                failures += self._check_rules([r for r in rules if not is_unknown(r)])
         return CheckResult(news, failures)
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        def value(props: dict[str, Any], key: str) -> Any:
-            return props.get(key) or DEFAULTS.get(key)
+    @staticmethod
+    def _check_rules(rules: list[Any]) -> list[CheckFailure]:
+        def present(rule: dict, key: str) -> bool:
+            return is_unknown(rule.get(key)) or bool(known_str(rule.get(key)))
 
-        replaces = [k for k in IDENTITY if not has_unknowns(news.get(k)) and not same_id(value(olds, k), value(news, k))]
-        if has_unknowns(news.get("rules")):
+        if any(not isinstance(r, dict) or not present(r, "id") or not present(r, "@odata.type") for r in rules):
+            return [CheckFailure("rules", "every rule needs an id and an @odata.type (Graph requires the type in a rule PATCH)")]
+        ids = [r["id"].lower() for r in rules if known_str(r.get("id"))]
+        if len(set(ids)) != len(ids):
+            return [CheckFailure("rules", "a rule ID appears twice")]
+        return []
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """A change where the rules differ or are not known yet; a replacement only for another (or unknown) role or scope."""
+        replaces = identity_replaces(olds, news, IDENTITY, DEFAULTS)
+        rules = news.get("rules")
+        if any_unknown_input(news) or has_unknowns(olds.get("rules")):
             return DiffResult(changes=True, replaces=replaces, stables=["policyId"], delete_before_replace=False)
-        changes = compare(KIND, {"rules": news.get("rules") or []}, {"rules": olds.get("rules") or []})
+        rules = [r for r in rules if isinstance(r, dict)] if isinstance(rules, list) else []
+        old_rules = [r for r in olds.get("rules") or [] if isinstance(r, dict)] if isinstance(olds.get("rules"), list) else []
+        changes = compare(KIND, {"rules": rules}, {"rules": old_rules})
         return DiffResult(changes=bool(changes or replaces), replaces=replaces, stables=["policyId"], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        rid = props["roleDefinitionId"]
+        rid = props.get("roleDefinitionId")
         with failing_as(label(props, f"PIM policy of role {rid}")), graph_for(props) as g:
+            rid, rules = require(props, "roleDefinitionId"), require(props, "rules")
             assignment = self._find(g, rid, props.get("scopeId") or "/", props.get("scopeType") or "DirectoryRole")
             if assignment is None:
                 raise ProviderError(f"no PIM policy is assigned to role {rid} at scope '/'; is it a directory role template ID?")
-            rules = self._converge(g, assignment["policyId"], props["rules"], assignment["policy"]["rules"])
-            return CreateResult(assignment["policyId"], self._outs(props, assignment, rules, props["rules"]))
+            live = self._converge(g, assignment["policyId"], rules, assignment["policy"]["rules"])
+            return CreateResult(assignment["policyId"], self._outs(props, assignment, live, rules))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        rid = news["roleDefinitionId"]
+        rid = news.get("roleDefinitionId")
         with failing_as(label(news, f"PIM policy of role {rid}")), graph_for(news) as g:
+            rid, rules = require(news, "roleDefinitionId"), require(news, "rules")
             assignment = self._find(g, rid, news.get("scopeId") or "/", news.get("scopeType") or "DirectoryRole")
             if assignment is None:
                 raise ProviderError(f"no PIM policy is assigned to role {rid} any more; run `pulumi refresh`")
-            rules = self._converge(g, assignment["policyId"], news["rules"], assignment["policy"]["rules"])
-            return UpdateResult(self._outs(news, assignment, rules, news["rules"]))
+            live = self._converge(g, assignment["policyId"], rules, assignment["policy"]["rules"])
+            return UpdateResult(self._outs(news, assignment, live, rules))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         importing = not props.get(OBSERVED)
-        rid = props.get("roleDefinitionId")
+        rid = known_str(props.get("roleDefinitionId"))
         with failing_as(label(props, f"PIM policy {id_}")), graph_for(props) as g:
             if GUID_RE.match(id_ or ""):
                 rid = id_
             if rid and GUID_RE.match(rid):
-                assignment = self._find(g, rid, props.get("scopeId") or "/", props.get("scopeType") or "DirectoryRole")
+                assignment = self._find(g, rid, known_str(props.get("scopeId")) or "/", known_str(props.get("scopeType")) or "DirectoryRole")
             else:
                 assignment = self._import_by_policy_id(g, id_)
             if assignment is None:

@@ -1,0 +1,82 @@
+"""Which Graph permission reads what: the one table (the README's table is this one, rendered).
+
+A 403 names the exact application permission the failing collection needs, and a 401 says to
+sign in again, so a pipeline's log tells the operator the fix without a trip to the docs.
+Kept free of SDK imports: the CLI's error path formats these lines.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple, Optional
+
+from .errors import GraphError
+
+
+class Permission(NamedTuple):
+    path: str        #: collection path below the API version (a prefix: sub-paths are covered too)
+    permission: str  #: least-privileged application permission that reads it
+    reads: str       #: what ztb reads there, for the README and the message
+    required: bool = True
+
+
+#: Read-only application permissions of `ztb export` / live `ztb drift`, per collection.
+READ_PERMISSIONS: tuple[Permission, ...] = (
+    Permission("/identity/conditionalAccess/policies", "Policy.Read.All", "Conditional Access policies"),
+    Permission("/identity/conditionalAccess/namedLocations", "Policy.Read.All", "named locations"),
+    Permission("/policies/authenticationStrengthPolicies", "Policy.Read.All", "authentication strengths"),
+    Permission("/policies/roleManagementPolicies", "RoleManagement.Read.Directory", "directory-role PIM policies"),
+    Permission("/policies/roleManagementPolicyAssignments", "RoleManagement.Read.Directory", "directory-role PIM policy assignments"),
+    Permission("/roleManagement/directory", "RoleManagement.Read.Directory", "role definitions (beta isPrivileged)"),
+    Permission("/deviceManagement/deviceCompliancePolicies", "DeviceManagementConfiguration.Read.All",
+               "compliance policies and assignments (beta; only when the stack has a compliance control)"),
+    Permission("/groups", "GroupMember.Read.All", "the baseline's groups, their members and owners"),
+    Permission("/organization", "Organization.Read.All", "the tenant ID (optional: the token and PIM policy IDs also name it)", False),
+)
+
+SIGN_IN_AGAIN = "sign in again: `az login` on a laptop, azure/login with OIDC in a pipeline, or a fresh ZTB_ACCESS_TOKEN"
+
+
+def _path(resource: str) -> str:
+    for version in ("/beta", "/v1.0"):
+        if resource.startswith(version + "/"):
+            return resource[len(version):]
+    return resource
+
+
+def permission_for(resource: str) -> Optional[Permission]:
+    """The table row whose path is the longest prefix of ``resource`` (``/beta`` ignored)."""
+    path = _path(resource)
+    rows = [p for p in READ_PERMISSIONS if path == p.path or path.startswith(p.path + "/")]
+    return max(rows, key=lambda p: len(p.path)) if rows else None
+
+
+def required_permissions() -> list[str]:
+    """Each required permission once, in table order."""
+    return list(dict.fromkeys(p.permission for p in READ_PERMISSIONS if p.required))
+
+
+def fix_for(err: GraphError) -> str:
+    """The fix a GraphError's reader needs, or "" when the message already says it."""
+    if err.status == 401 or err.code == "AuthenticationFailed":
+        return SIGN_IN_AGAIN
+    if err.status == 403:
+        row = permission_for(err.resource)
+        if row is not None:
+            return (f"grant the application permission {row.permission} ({row.reads}) to the identity ztb signs in as, "
+                    "with admin consent")
+        return "grant the identity ztb signs in as the read permission this call needs (see the README's permission table)"
+    return ""
+
+
+def markdown_table() -> str:
+    """The README's permission table, from READ_PERMISSIONS."""
+    lines = ["| permission | for |", "|---|---|"]
+    by_permission: dict[str, list[str]] = {}
+    for p in READ_PERMISSIONS:
+        by_permission.setdefault(p.permission, []).append(p.reads)
+    for permission, reads in by_permission.items():
+        lines.append(f"| `{permission}` | {', '.join(reads)} |")
+    return "\n".join(lines)
+
+
+__all__ = ["READ_PERMISSIONS", "SIGN_IN_AGAIN", "Permission", "fix_for", "markdown_table", "permission_for", "required_permissions"]
