@@ -2,12 +2,12 @@
 
 import pulumi
 
-from components import stack_config
-from components.conditional_access import PrivilegedConditionalAccess
-from components.device_compliance import DeviceCompliance
-from components.pim_role_settings import PimRoleSettings
-from components.privileged_groups import PrivilegedGroups
-from components.role_eligibility import RoleEligibility
+from ztb.deploy import stack_config
+from ztb.deploy.conditional_access import PrivilegedConditionalAccess
+from ztb.deploy.device_compliance import DeviceCompliance
+from ztb.deploy.pim_role_settings import PimRoleSettings
+from ztb.deploy.privileged_groups import PrivilegedGroups
+from ztb.deploy.role_eligibility import RoleEligibility
 from ztb.model.baseline import build
 
 baseline = build(stack_config.load())

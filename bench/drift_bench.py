@@ -5,7 +5,7 @@
 Both readers go through the real msgraph-sdk HTTP stack (GraphClient, kiota middleware) to the
 Graph double from the tests (tests/graph_double.py + tests/drift_double.py) on 127.0.0.1:
 
-- ztb: `ztb.export.read_tenant`, one paged list per collection, PIM policies in one filtered
+- ztb: `ztb.tenant.export.read_tenant`, one paged list per collection, PIM policies in one filtered
   rule-expanded list, only referenced groups 15 IDs per request, collections read concurrently,
   ``/organization`` for the tenant check, the members and owners of the baseline's groups in
   ``$batch`` requests (two sub-requests per group, 20 per batch);
@@ -38,11 +38,11 @@ from pytest_httpserver import HTTPServer  # noqa: E402
 from tests.drift_double import serve  # noqa: E402
 from tests.graph_double import TOKEN, GraphDouble  # noqa: E402
 from ztb.config import load_stack_file  # noqa: E402
-from ztb.drift import detect  # noqa: E402
-from ztb.export import MEMBER_QUERY, OWNER_QUERY, export_snapshot, policy_group_ids, watched_group_ids  # noqa: E402
+from ztb.drift.detect import detect  # noqa: E402
+from ztb.tenant.export import MEMBER_QUERY, OWNER_QUERY, export_snapshot, policy_group_ids, watched_group_ids  # noqa: E402
 from ztb.graph.client import BETA, V1, GraphClient, StaticTokenCredential  # noqa: E402
 from ztb.model.baseline import build  # noqa: E402
-from ztb.snapshot import SCHEMA_VERSION, ideal_snapshot, validate  # noqa: E402
+from ztb.tenant.snapshot import SCHEMA_VERSION, ideal_snapshot, validate  # noqa: E402
 
 NS = uuid.UUID("0b5e0a11-be0c-4c4b-9d7e-7a2b5e0c2d11")
 

@@ -54,7 +54,7 @@ def largest(fraction: float = 1.0) -> dict:
     """The biggest snapshot within the limits (or ``fraction`` of it), no drift in the baseline's objects."""
     from ztb.config import load_stack_file
     from ztb.model.baseline import build
-    from ztb.snapshot import MAX_BYTES, MAX_ITEMS, dumps, ideal_snapshot, validate
+    from ztb.tenant.snapshot import MAX_BYTES, MAX_ITEMS, dumps, ideal_snapshot, validate
 
     baseline = build(load_stack_file(STACK))
     snap = copy.deepcopy(ideal_snapshot(baseline))
@@ -156,7 +156,7 @@ def write_inputs(directory: Path, fraction: float) -> dict:
     """Child process: write the largest and the sample snapshots; return what main() prints."""
     from ztb.config import load_stack_file
     from ztb.model.baseline import build
-    from ztb.snapshot import MAX_BYTES, dumps, ideal_snapshot
+    from ztb.tenant.snapshot import MAX_BYTES, dumps, ideal_snapshot
 
     snap = largest(fraction)
     text = dumps(snap)

@@ -41,7 +41,7 @@ PIM_DYNAMIC_TYPES = {DYNAMIC_TYPE, "pulumi-python:dynamic/ztb:RoleManagementPoli
 def is_pim_dynamic(resource_type: str) -> bool:
     return resource_type in PIM_DYNAMIC_TYPES
 GROUP_PIM_TYPE = "azuread:index/groupRoleManagementPolicy:GroupRoleManagementPolicy"
-#: Child names end in the lowercased control ID (components/*.py): these are permanent.
+#: Child names end in the lowercased control ID (ztb/deploy/*.py): these are permanent.
 PRIVILEGED_CA_NAME = re.compile(r"(?:^|-)priv-ca-\d+$")
 EMERGENCY_GROUP_NAME = re.compile(r"(?:^|-)priv-grp-02$")
 REPORT_ONLY = "enabledforreportingbutnotenforced"

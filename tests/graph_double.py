@@ -55,7 +55,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from ztb.graph.client import GraphClient, StaticTokenCredential
-from ztb.normalize import duration_seconds
+from ztb.compare.normalize import duration_seconds
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent

@@ -1,4 +1,4 @@
-"""ztb.classify: one verdict per change, whichever caller asks and whatever the value's shape.
+"""ztb.compare.classify: one verdict per change, whichever caller asks and whatever the value's shape.
 
 Drift asks with (desired, actual) after normalisation, where an emptied block is absent (None);
 review asks with (old, new) inputs of a preview, where it is {} or []. The tables below give each
@@ -12,10 +12,10 @@ import math
 
 import pytest
 
-from ztb.classify import (
+from ztb.compare.classify import (
     NEUTRAL, STRENGTHENS, WEAKENS, Context, classify, classify_operation, classify_unmanaged, field_words, unverifiable,
 )
-from ztb.normalize import compare
+from ztb.compare.normalize import compare
 
 BREAK_GLASS = "0b5e0a11-0000-4000-8000-000000000001"
 EMERGENCY_GROUP = "e58d11cd-f060-55f5-99bb-82679d22f917"

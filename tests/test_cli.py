@@ -11,7 +11,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from ztb import roles as rc
+from ztb.catalogue import roles as rc
 from ztb.cli import cli
 
 from .conftest import REPO, SAMPLE_STACK

@@ -7,11 +7,11 @@ import copy
 import pytest
 
 from tests.conftest import SAMPLE_STACK, object_id_for, run_program, stack_values
-from ztb.azuread import to_graph
+from ztb.deploy.azuread import to_graph
 from ztb.config import load_stack_file
 from ztb.model.baseline import build
 from ztb.model.controls import resolve_refs
-from ztb.normalize import compare
+from ztb.compare.normalize import compare
 
 CA = "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy"
 GROUP = "azuread:index/group:Group"

@@ -12,7 +12,7 @@ from tests.conftest import stack_values
 from ztb.config import split_namespace, validate
 from ztb.model.baseline import build
 from ztb.model.controls import UnresolvedReferenceError
-from ztb.normalize import compare
+from ztb.compare.normalize import compare
 
 PIM = "pulumi-python:dynamic/ztb:RoleManagementPolicy"
 ELIGIBILITY = "pulumi-python:dynamic/ztb:RoleEligibility"
@@ -30,9 +30,9 @@ def baseline(**overrides):
 
 def declare(mocks, base, group_ids=None, graph_url=None):
     """Declare the three components inside a mocked program; returns what the mocks recorded."""
-    from components.device_compliance import DeviceCompliance
-    from components.pim_role_settings import PimRoleSettings
-    from components.role_eligibility import RoleEligibility
+    from ztb.deploy.device_compliance import DeviceCompliance
+    from ztb.deploy.pim_role_settings import PimRoleSettings
+    from ztb.deploy.role_eligibility import RoleEligibility
 
     ids = {"privilegedUsers": PRIVILEGED_GROUP} if group_ids is None else group_ids
 
@@ -161,7 +161,7 @@ def test_group_ids_known_at_declaration_resolve_to_plain_values():
 
 
 def test_a_managed_compliance_policy_can_be_adopted_with_import_ids(pulumi_mocks):
-    from components.device_compliance import DeviceCompliance
+    from ztb.deploy.device_compliance import DeviceCompliance
 
     @pulumi.runtime.test
     def program():
@@ -177,7 +177,7 @@ def test_a_managed_compliance_policy_can_be_adopted_with_import_ids(pulumi_mocks
     ({"PRIV-DEV-01": None}, "gives no object ID for PRIV-DEV-01"),
 ])
 def test_import_ids_for_a_control_the_component_cannot_adopt_fail_the_declaration(pulumi_mocks, import_ids, problem):
-    from components.device_compliance import DeviceCompliance
+    from ztb.deploy.device_compliance import DeviceCompliance
 
     @pulumi.runtime.test
     def program():
@@ -189,7 +189,7 @@ def test_import_ids_for_a_control_the_component_cannot_adopt_fail_the_declaratio
 
 
 def test_an_assign_only_policy_is_adopted_on_create_not_imported(pulumi_mocks):
-    from components.device_compliance import DeviceCompliance
+    from ztb.deploy.device_compliance import DeviceCompliance
 
     base = baseline(deviceCompliance={"enabled": False, "assignExistingPolicyIds": [EXISTING_POLICY]})
 
@@ -204,7 +204,7 @@ def test_an_assign_only_policy_is_adopted_on_create_not_imported(pulumi_mocks):
 def test_an_eligibility_keeps_its_earlier_resource_name_as_an_alias(pulumi_mocks, monkeypatch):
     """Eligibility IDs now carry the whole principal GUID; the old first-segment name is an alias,
     so an existing stack's eligibilities are renamed in place, not revoked and granted again."""
-    import components.role_eligibility as component
+    import ztb.deploy.role_eligibility as component
 
     seen: dict[str, list[str]] = {}
     real = component.EligibilityResource

@@ -17,7 +17,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from ztb import azuread
+from ztb.deploy import azuread
 from ztb.cli import cli
 from ztb.config import MAX_CONFIG_BYTES, MAX_DEPTH, MAX_PROBLEMS, ConfigError, load_stack_file, load_yaml, split_namespace, validate
 from ztb.model.baseline import build

@@ -6,8 +6,8 @@ import copy
 
 import pytest
 
-from ztb import crosswalk
-from ztb import roles as rc
+from ztb.catalogue import crosswalk
+from ztb.catalogue import roles as rc
 from ztb.config import validate
 from ztb.model.baseline import build
 

@@ -6,7 +6,7 @@ import copy
 
 from tests.conftest import stack_values
 from ztb.config import split_namespace, validate
-from ztb.drift import detect
+from ztb.drift.detect import detect
 from ztb.model.baseline import build
 
 from .test_drift import BREAK_GLASS_USER, IDEAL, SAMPLE

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from tests.conftest import REPO, SAMPLE_STACK
 from tests.test_drift import IDEAL, MUTATIONS, SAMPLE, ca
-from ztb.commands.drift import command as drift_command
+from ztb.cli.drift import command as drift_command
 
 
 def run(*args: str, stdin: str | None = None):
@@ -167,7 +167,7 @@ def test_snapshot_mode_never_imports_msgraph(tmp_path):
     code = (
         "import sys\n"
         "from click.testing import CliRunner\n"
-        "from ztb.commands.drift import command\n"
+        "from ztb.cli.drift import command\n"
         f"r = CliRunner().invoke(command, ['--config', {str(SAMPLE_STACK)!r}, '--snapshot', {path!r}])\n"
         "assert r.exit_code == 2, (r.exit_code, r.output)\n"
         "print(sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in ('msgraph', 'msgraph_core', 'kiota_http', 'azure')}))\n"

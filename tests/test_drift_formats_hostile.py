@@ -23,10 +23,10 @@ from jsonschema import Draft4Validator
 from tests.conftest import SAMPLE_STACK
 from tests.test_drift import IDEAL, SAMPLE, ca
 from ztb.cli import cli
-from ztb.drift import detect
-from ztb.drift_formats import render
-from ztb.render import md_code, md_text, visible
-from ztb.snapshot import validate
+from ztb.drift.detect import detect
+from ztb.drift.formats import render
+from ztb.render.plan import md_code, md_text, visible
+from ztb.tenant.snapshot import validate
 
 GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"
 HOSTILE = [

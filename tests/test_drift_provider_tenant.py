@@ -6,7 +6,7 @@ conditionalaccess.go, expandConditionalAccessSessionControls): when the sign-in 
 interval is not ``everyTime`` it always adds ``applicationEnforcedRestrictions: {isEnabled:
 false}`` and ``disableResilienceDefaults: false``; a policy without a session_controls block is
 sent as an empty object. :func:`provider_sends` below is that expansion written from the source,
-step by step, fed with the component's real inputs (``ztb.azuread.to_azuread``), and
+step by step, fed with the component's real inputs (``ztb.deploy.azuread.to_azuread``), and
 :func:`graph_reads_back` is Graph's GET of what was sent (every property present, unset ones
 ``null``). Neither uses the normaliser under test.
 """
@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from tests.test_drift import IDEAL, SAMPLE, ca, findings
-from ztb.azuread import to_azuread
-from ztb.drift import detect
+from ztb.deploy.azuread import to_azuread
+from ztb.drift.detect import detect
 
 #: conditionalAccessSessionControls properties as Graph's GET lists them.
 GRAPH_SESSION_PROPERTIES = ("disableResilienceDefaults", "applicationEnforcedRestrictions", "cloudAppSecurity",

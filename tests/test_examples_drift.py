@@ -8,8 +8,8 @@ import json
 from click.testing import CliRunner
 
 from tests.conftest import REPO, SAMPLE_STACK
-from ztb.commands.drift import command as drift_command
-from ztb.snapshot import dumps, load
+from ztb.cli.drift import command as drift_command
+from ztb.tenant.snapshot import dumps, load
 
 _spec = importlib.util.spec_from_file_location("make_tenant_snapshot", REPO / "examples" / "make_tenant_snapshot.py")
 example = importlib.util.module_from_spec(_spec)

@@ -15,10 +15,10 @@ from tests.drift_double import serve
 from tests.test_drift_cli import assert_one_error_line
 from tests.graph_double import graph, graph_server, sample  # noqa: F401  (fixtures)
 from tests.test_drift import IDEAL, MUTATIONS, ca
-from ztb.commands.drift import command as drift_command
-from ztb.commands.export import command as export_command
-from ztb.export import IN_FILTER_MAX
-from ztb.snapshot import COLLECTIONS, load
+from ztb.cli.drift import command as drift_command
+from ztb.cli.export import command as export_command
+from ztb.tenant.export import IN_FILTER_MAX
+from ztb.tenant.snapshot import COLLECTIONS, load
 
 #: One paged list per collection, plus the stack's groups by name and the referenced ones by ID,
 #: /organization (the tenant), and one $batch for the members and owners of the watched groups.

@@ -24,12 +24,12 @@ from tests.drift_double import serve
 from tests.graph_double import TOKEN, graph, graph_error, graph_server, sample  # noqa: F401 (fixtures)
 from tests.test_drift import IDEAL
 from tests.test_drift_cli import assert_one_error_line
-from ztb.commands.drift import command as drift_command
-from ztb.commands.export import command as export_command
-from ztb.export import MEMBER_QUERY, OWNER_QUERY
+from ztb.cli.drift import command as drift_command
+from ztb.cli.export import command as export_command
+from ztb.tenant.export import MEMBER_QUERY, OWNER_QUERY
 from ztb.graph.client import BATCH_MAX, RETRY_AFTER_CAP, GraphClient, StaticTokenCredential
 from ztb.graph.errors import GraphError
-from ztb.snapshot import load
+from ztb.tenant.snapshot import load
 
 USER = "#microsoft.graph.user"
 EMERGENCY = "ZTB Emergency Access Exclusion"

@@ -21,11 +21,11 @@ from tests.drift_double import serve
 from tests.graph_double import access_token, graph, graph_server  # noqa: F401 (fixtures)
 from tests.test_drift import IDEAL, SAMPLE
 from tests.test_drift_cli import assert_one_error_line
-from ztb.commands.drift import command as drift_command
-from ztb.commands.export import command as export_command
-from ztb.export import ExportError, verify_tenant
+from ztb.cli.drift import command as drift_command
+from ztb.cli.export import command as export_command
+from ztb.tenant.export import ExportError, verify_tenant
 from ztb.graph.token import tenant_claim
-from ztb.snapshot import load
+from ztb.tenant.snapshot import load
 
 STACK_TENANT = IDEAL["tenantId"]
 OTHER = "f00dcafe-0000-4000-8000-00000000beef"

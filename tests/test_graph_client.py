@@ -291,7 +291,7 @@ def test_a_malformed_graph_url_is_one_line(url):
 def test_importing_the_client_and_providers_does_not_load_msgraph():
     code = (
         "import sys; import ztb.graph.client, ztb.providers.pim, ztb.providers.compliance, ztb.providers.eligibility; "
-        "import components.pim_role_settings, components.device_compliance, components.role_eligibility; "
+        "import ztb.deploy.pim_role_settings, ztb.deploy.device_compliance, ztb.deploy.role_eligibility; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('msgraph', 'kiota_http', 'azure')))"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True).stdout

@@ -19,8 +19,8 @@ from tests.drift_double import serve
 from tests.graph_double import TOKEN, graph, graph_error, graph_server, other_host, other_server, sample  # noqa: F401
 from tests.test_drift import IDEAL
 from tests.test_drift_cli import assert_one_error_line
-from ztb.commands.drift import command as drift_command
-from ztb.commands.export import command as export_command
+from ztb.cli.drift import command as drift_command
+from ztb.cli.export import command as export_command
 from ztb.graph.client import GraphClient, ReadLimits, StaticTokenCredential
 from ztb.graph.errors import GraphError
 from ztb.graph.permissions import fix_for, permission_for
@@ -266,7 +266,7 @@ def test_a_403_on_the_batch_itself_still_says_what_to_grant(graph):
 
 
 def test_every_collection_export_reads_has_one_permission_row():
-    from ztb.export import LISTS, ORGANIZATION
+    from ztb.tenant.export import LISTS, ORGANIZATION
 
     for path, _, _ in LISTS.values():
         assert permission_for(path) is not None, path

@@ -106,7 +106,7 @@ def _nest(depth: int, leaf=None):
 
 
 def test_a_preview_past_the_size_limit_is_refused_by_name_and_one_at_the_limit_is_read(tmp_path):
-    from ztb.preview import MAX_PREVIEW_BYTES
+    from ztb.review.preview import MAX_PREVIEW_BYTES
 
     doc = json.dumps(_preview("no-changes")).encode()
     at_limit = doc + b" " * (MAX_PREVIEW_BYTES - len(doc))
@@ -244,9 +244,9 @@ def _paths(v, prefix=()):
 def test_any_json_value_anywhere_in_inputs_gives_a_comment_or_one_line_never_a_traceback(fixture, index):
     """The class, not examples: every input path of a CA policy, a group and the three dynamic types,
     with every JSON type in it, through the whole review (document checks, judging, both renderings)."""
-    from ztb import review as rv
-    from ztb import review_render
-    from ztb.preview import PreviewError, load_preview
+    from ztb.review import judge as rv
+    from ztb.review import render as review_render
+    from ztb.review.preview import PreviewError, load_preview
 
     base = _preview(fixture)
     base["steps"], base["changeSummary"] = [base["steps"][0], base["steps"][index]], {}  # the root and the step under test

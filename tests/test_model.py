@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from ztb import roles as rc
+from ztb.catalogue import roles as rc
 from ztb.config import validate
 from ztb.model import stacks
 from ztb.model.baseline import build

@@ -27,8 +27,8 @@ from tests.drift_double import serve
 from tests.graph_double import access_token, graph, graph_error, graph_server, other_host, other_server  # noqa: F401
 from tests.test_drift import IDEAL
 from tests.test_drift_cli import assert_one_error_line
-from ztb.commands.drift import command as drift_command
-from ztb.commands.export import command as export_command
+from ztb.cli.drift import command as drift_command
+from ztb.cli.export import command as export_command
 from ztb.graph.redact import MIN_SHARED, redact
 
 STACK_TENANT = IDEAL["tenantId"]

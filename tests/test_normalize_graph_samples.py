@@ -8,8 +8,8 @@ import json
 import pytest
 
 from tests.conftest import GRAPH_SAMPLES
-from ztb.classify import NEUTRAL, WEAKENS, Context, classify, classify_operation, classify_unmanaged
-from ztb.normalize import canonical, compare
+from ztb.compare.classify import NEUTRAL, WEAKENS, Context, classify, classify_operation, classify_unmanaged
+from ztb.compare.normalize import canonical, compare
 
 
 def sample(name: str):
@@ -118,7 +118,7 @@ def test_an_uncovered_privileged_role_weakens():
 
 
 def test_a_changed_odata_type_reports_both_values():
-    from ztb.normalize import compare
+    from ztb.compare.normalize import compare
 
     desired = {"assignments": [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": "g1"}}]}
     actual = {"assignments": [{"target": {"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": "g1"}}]}

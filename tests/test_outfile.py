@@ -7,9 +7,9 @@ import stat
 
 import pytest
 
-from ztb import outfile
+from ztb.cli import outfile
 from ztb.errors import ZtbError
-from ztb.outfile import write_atomically
+from ztb.cli.outfile import write_atomically
 
 
 def leftovers(directory) -> list[str]:

@@ -25,7 +25,7 @@ from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 from tests.conftest import REPO, SAMPLE_STACK, object_id_for, run_program
 from ztb.config import load_stack_file
 from ztb.model.baseline import build
-from ztb.normalize import duration_seconds
+from ztb.compare.normalize import duration_seconds
 
 POLICY_DIR = REPO / "policy"
 sys.path.insert(0, str(POLICY_DIR))

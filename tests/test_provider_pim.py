@@ -14,7 +14,7 @@ from tests.graph_double import documented_directory_rules, graph, graph_server, 
 from ztb.config import load_stack_file
 from ztb.model.baseline import build
 from ztb.model.pim import MANAGED_RULES
-from ztb.normalize import compare
+from ztb.compare.normalize import compare
 from ztb.providers import ProviderError
 from ztb.providers.pim import RoleManagementPolicyProvider
 

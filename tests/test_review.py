@@ -16,11 +16,11 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import SAMPLE_STACK
-from ztb import review as rv
-from ztb import review_render
-from ztb.commands.review import command
-from ztb.normalize import compare
-from ztb.preview import CA_TYPE, GROUP_TYPE, SECRET, UNKNOWN, is_dynamic, load_preview, parse_urn, read_steps
+from ztb.review import judge as rv
+from ztb.review import render as review_render
+from ztb.cli.review import command
+from ztb.compare.normalize import compare
+from ztb.review.preview import CA_TYPE, GROUP_TYPE, SECRET, UNKNOWN, is_dynamic, load_preview, parse_urn, read_steps
 
 FIXTURES = Path(__file__).parent / "fixtures" / "preview"
 #: Every digest fixture and the exit code of `ztb review --fail-on weakens` on it.

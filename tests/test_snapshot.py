@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import GRAPH_SAMPLES, SAMPLE_STACK
-from ztb.commands.plan import command as plan_command
+from ztb.cli.plan import command as plan_command
 from ztb.config import load_stack_file
 from ztb.model.baseline import build
-from ztb.snapshot import COLLECTIONS, SnapshotError, ideal_snapshot, load, render_snapshot, validate
+from ztb.tenant.snapshot import COLLECTIONS, SnapshotError, ideal_snapshot, load, render_snapshot, validate
 
 SAMPLE = build(load_stack_file(SAMPLE_STACK))
 IDEAL = ideal_snapshot(SAMPLE)

@@ -18,8 +18,8 @@ from click.testing import CliRunner
 from tests.conftest import GRAPH_SAMPLES, SAMPLE_STACK
 from tests.test_drift import IDEAL, SAMPLE, ca
 from ztb.cli import cli
-from ztb.drift import DriftError, detect
-from ztb.snapshot import COLLECTIONS, MAX_BYTES, MAX_DEPTH, MAX_ITEMS, SnapshotError, load, validate
+from ztb.drift.detect import DriftError, detect
+from ztb.tenant.snapshot import COLLECTIONS, MAX_BYTES, MAX_DEPTH, MAX_ITEMS, SnapshotError, load, validate
 
 
 NAMED_LOCATIONS = json.loads((GRAPH_SAMPLES / "namedlocations-list-ex1-all.response.json").read_text())["value"]

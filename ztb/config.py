@@ -26,7 +26,7 @@ from typing import Annotated, Any, Literal, Optional
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, TypeAdapter, ValidationError, field_validator
 
-from . import roles as role_catalogue
+from ztb.catalogue import roles as role_catalogue
 
 NAMESPACE = "ztb"
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -365,7 +365,7 @@ def validate(values: dict[str, Any]) -> BaselineConfig:
         raise ConfigError(_messages(e)) from None
     except RecursionError:
         raise ConfigError([f"config is nested too deeply (more than {MAX_DEPTH} levels); a stack config needs at most 4"]) from None
-    from .model import checks  # deferred: the model imports this module
+    from ztb.model import checks  # deferred: the model imports this module
 
     problems = checks.problems(cfg)
     if problems:

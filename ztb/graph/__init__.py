@@ -13,6 +13,6 @@ HTTP stack: msgraph's middleware with a same-origin-only redirect policy). Only 
 ``_http`` load the SDK, and only on first use.
 """
 
-from .errors import GraphError
+from ztb.graph.errors import GraphError
 
 __all__ = ["GraphError"]

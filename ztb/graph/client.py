@@ -70,9 +70,9 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Mapping, Optional, Sequence, TypeVar, Union
 from urllib.parse import quote, urlsplit
 
-from .errors import GraphError
-from .redact import safe_url
-from .token import ENV_ACCESS_TOKEN, GuardedCredential, MalformedToken, StaticTokenCredential
+from ztb.graph.errors import GraphError
+from ztb.graph.redact import safe_url
+from ztb.graph.token import ENV_ACCESS_TOKEN, GuardedCredential, MalformedToken, StaticTokenCredential
 
 V1 = "v1.0"
 BETA = "beta"
@@ -230,7 +230,7 @@ class AsyncGraph:
             from msgraph import GraphRequestAdapter, GraphServiceClient
             from msgraph_core.authentication import AzureIdentityAuthenticationProvider
 
-            from ._http import http_client
+            from ztb.graph._http import http_client
 
             host = urlsplit(self.root).hostname or ""
             auth = AzureIdentityAuthenticationProvider(self._credential, allowed_hosts=[host])
@@ -324,7 +324,7 @@ class AsyncGraph:
         from kiota_abstractions.method import Method
         from kiota_abstractions.request_information import RequestInformation
 
-        from ._http import RedirectRefused
+        from ztb.graph._http import RedirectRefused
 
         method = method.upper()
         resource = self.resource(url)

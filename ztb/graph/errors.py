@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from .redact import redact
+from ztb.graph.redact import redact
 
 
 def _clean(text: object) -> str:

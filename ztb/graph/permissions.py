@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple, Optional
 
-from .errors import GraphError
+from ztb.graph.errors import GraphError
 
 
 class Permission(NamedTuple):

@@ -21,8 +21,8 @@ import threading
 import time
 from typing import Any, Optional
 
-from ..roles import GUID_RE
-from .redact import remember
+from ztb.catalogue.roles import GUID_RE
+from ztb.graph.redact import remember
 
 ENV_ACCESS_TOKEN = "ZTB_ACCESS_TOKEN"
 #: Far beyond any Entra token (about 2-4 KB); longer is not a token (or not one Graph accepts).

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .. import crosswalk
-from .. import roles as rc
-from ..config import BaselineConfig
-from . import compliance, conditional_access, groups, manual, pim, stacks
-from .controls import Control, group_ref
+from ztb.catalogue import crosswalk
+from ztb.catalogue import roles as rc
+from ztb.config import BaselineConfig
+from ztb.model import compliance, conditional_access, groups, manual, pim, stacks
+from ztb.model.controls import Control, group_ref
 
 
 @dataclass(frozen=True)

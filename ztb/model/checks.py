@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import difflib
 
-from .. import azuread
-from .. import roles as rc
-from ..config import NAMESPACE, BaselineConfig
-from .baseline import Baseline, build
-from .controls import Control
+from ztb.deploy import azuread
+from ztb.catalogue import roles as rc
+from ztb.config import NAMESPACE, BaselineConfig
+from ztb.model.baseline import Baseline, build
+from ztb.model.controls import Control
 
 #: Where a provider refusal comes from in the config, per control: the key and its fix.
 FIXES = {

@@ -7,10 +7,10 @@ shape and the policy is read and written through ``/beta``.
 
 from __future__ import annotations
 
-from ..config import BaselineConfig
-from . import groups as g
-from . import stacks
-from .controls import Control
+from ztb.config import BaselineConfig
+from ztb.model import groups as g
+from ztb.model import stacks
+from ztb.model.controls import Control
 
 SOURCE = "SEC zero-trust-identity-device-access-policies-common.md; Azure/securedworkstation (Specialized profile); GRAPH intune-deviceconfig-windows10compliancepolicy-create.md"
 

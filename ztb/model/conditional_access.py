@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ..config import BaselineConfig
-from ..roles import Role
-from . import groups as g
-from . import stacks
-from .controls import Control
+from ztb.config import BaselineConfig
+from ztb.catalogue.roles import Role
+from ztb.model import groups as g
+from ztb.model import stacks
+from ztb.model.controls import Control
 
 REPORT_ONLY = "enabledForReportingButNotEnforced"
 MFA_STRENGTH = "00000000-0000-0000-0000-000000000002"

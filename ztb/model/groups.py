@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..config import BaselineConfig
-from . import stacks
-from .controls import Control
+from ztb.config import BaselineConfig
+from ztb.model import stacks
+from ztb.model.controls import Control
 
 PRIVILEGED = "privilegedUsers"
 EMERGENCY = "emergencyAccess"

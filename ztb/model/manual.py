@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .controls import Control
+from ztb.model.controls import Control
 
 MANUAL = [
     dict(

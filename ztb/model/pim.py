@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..config import BaselineConfig
-from ..roles import Role, resolve
-from .controls import Control
+from ztb.config import BaselineConfig
+from ztb.catalogue.roles import Role, resolve
+from ztb.model.controls import Control
 
 RULE_TYPE = "#microsoft.graph.unifiedRoleManagementPolicy{}Rule"
 SOURCE = "ENTRA pim-deployment-plan.md; GRAPH how-to-pim-update-rules.md; CISA SCuBA MS.AAD.7.x"

@@ -12,7 +12,7 @@ them can no longer read or delete its resources once they move.
 
 Conventions shared by the three providers:
 
-* ``diff`` asks :func:`ztb.normalize.compare` what differs, so a read-back that Graph reorders,
+* ``diff`` asks :func:`ztb.compare.normalize.compare` what differs, so a read-back that Graph reorders,
   recases or respells (PT60M/PT1H) is never a change; identity fields force a replacement.
 * ``update`` re-reads the live object and writes only what differs from it.
 * ``read`` serves ``pulumi refresh`` (props are the last outputs, which carry ``observed``)
@@ -43,7 +43,7 @@ from typing import Any, Iterable, Iterator, Mapping, Optional
 from pulumi.output import Unknown
 
 from ztb.graph.errors import GraphError
-from ztb.roles import GUID_RE  # noqa: F401  (re-exported for the providers)
+from ztb.catalogue.roles import GUID_RE  # noqa: F401  (re-exported for the providers)
 
 #: Pulumi's placeholder for a value not known during preview (pulumi.runtime.rpc.UNKNOWN).
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"

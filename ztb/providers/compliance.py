@@ -32,9 +32,9 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
 
 from ztb.graph.errors import GraphError
-from ztb.normalize import Change, compare
+from ztb.compare.normalize import Change, compare
 
-from . import (
+from ztb.providers import (
     GUID_RE, OBSERVED, ProviderError, any_unknown_input, carry_pass_through, dig, failing_as, graph_for, has_unknowns, id_text, is_unknown, known_str,
     label, require, same_id, wire,
 )

@@ -34,9 +34,9 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
 
 from ztb.graph.errors import GraphError
-from ztb.normalize import compare, duration_seconds
+from ztb.compare.normalize import compare, duration_seconds
 
-from . import (
+from ztb.providers import (
     GUID_RE, OBSERVED, ProviderError, any_unknown_input, carry_pass_through, dig, failing_as, graph_for, has_unknowns, identity_replaces, is_unknown,
     known_str, label, odata_literal, require, wire,
 )

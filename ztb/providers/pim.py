@@ -6,7 +6,7 @@ the rules the baseline manages, leaving the others as the tenant has them.
 
 * create / update: find the policy (``GET /policies/roleManagementPolicyAssignments?$filter=scopeId
   eq '/' and scopeType eq 'DirectoryRole' and roleDefinitionId eq '{id}'&$expand=policy($expand=rules)``),
-  compare each managed rule with the live one (:func:`ztb.normalize.compare`) and
+  compare each managed rule with the live one (:func:`ztb.compare.normalize.compare`) and
   ``PATCH /policies/roleManagementPolicies/{policyId}/rules/{ruleId}`` only the rules that differ,
   each with its ``@odata.type``, id, target and settings (Graph answers 204, or 200 on beta).
 * read (refresh, import): the live managed rules. Import ID: the policy ID
@@ -31,9 +31,9 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
 
 from ztb.graph.errors import GraphError
-from ztb.normalize import compare
+from ztb.compare.normalize import compare
 
-from . import (
+from ztb.providers import (
     GUID_RE, OBSERVED, ProviderError, any_unknown_input, carry_pass_through, failing_as, graph_for, has_unknowns, identity_replaces, is_unknown, known_str,
     label, odata_literal, require, same_id, wire,
 )

@@ -2,19 +2,19 @@
 
 A reviewer of a baseline change needs three answers per resource: which control it is, what
 changes in words, and whether that weakens security. The first comes from the model (resource
-names end in the lowercased control ID), the second from :func:`ztb.normalize.compare` on the old
-and new inputs in Graph's shape (:mod:`ztb.preview` reads the document), the third from
-:mod:`ztb.classify`: the code `ztb drift` asks too, so "weakens" means one thing in the project.
+names end in the lowercased control ID), the second from :func:`ztb.compare.normalize.compare` on the old
+and new inputs in Graph's shape (:mod:`ztb.review.preview` reads the document), the third from
+:mod:`ztb.compare.classify`: the code `ztb drift` asks too, so "weakens" means one thing in the project.
 
 Values a preview hides (secrets, values known only after apply) are reported as such and judged
-by :func:`ztb.classify.unverifiable`, never guessed. Drift that `pulumi preview --refresh` finds
+by :func:`ztb.compare.classify.unverifiable`, never guessed. Drift that `pulumi preview --refresh` finds
 in the tenant is reported apart: the pull request is judged on its own steps, from the deployed
 state, so drift can never make a pull request's weakening look like a repair. A gate must not
 pass what it cannot vouch for: a failed preview, steps missing from the document, a preview of
 another project or a stack config it cannot read are named in :attr:`Review.cannot_vouch`.
 
 Everything here is a pure function of the preview document and an optional baseline;
-:mod:`ztb.review_render` prints the result.
+:mod:`ztb.review.render` prints the result.
 """
 
 from __future__ import annotations
@@ -24,13 +24,13 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
-from . import classify as cl
-from .config import ConfigError, split_namespace, validate
-from .errors import EXIT_ERROR, EXIT_OK, EXIT_WEAKENS
-from .model import groups as g
-from .model.baseline import Baseline, build
-from .normalize import SYMMETRIC_KINDS, compare
-from .preview import (
+from ztb.compare import classify as cl
+from ztb.config import ConfigError, split_namespace, validate
+from ztb.errors import EXIT_ERROR, EXIT_OK, EXIT_WEAKENS
+from ztb.model import groups as g
+from ztb.model.baseline import Baseline, build
+from ztb.compare.normalize import SYMMETRIC_KINDS, compare
+from ztb.review.preview import (
     COMPONENT_PREFIX, FIX, GROUP_TYPE, KIND_BY_ID_PREFIX, KIND_BY_TYPE, SECRET, STACK_TYPE, UNKNOWN, Entry,
     PreviewError, graph_path, inputs_of, is_dynamic, is_special, parse_urn, payload_key, read_steps, related, show,
     split_special, to_graph,
@@ -418,7 +418,7 @@ def judge_step(step: dict[str, Any], op: str, controls: Controls, ctx: cl.Contex
 
 
 def judge_entry(entry: Entry, controls: Controls, ctx: cl.Context) -> ResourceChange:
-    """A step as :func:`ztb.preview.read_steps` grouped it, with what the grouping means."""
+    """A step as :func:`ztb.review.preview.read_steps` grouped it, with what the grouping means."""
     # After drift, the provider's diff keys compare the refreshed state, not the deployed one.
     change = judge_step(entry.step, entry.op, controls, ctx, entry.shown_as, explain=not entry.after_drift)
     notes = list(change.notes)
@@ -479,7 +479,7 @@ def _strength_names() -> dict[str, str]:
 
 def names_for(baseline: Optional[Baseline], ids: dict[str, str]) -> dict[str, str]:
     """Object ID -> a reader's name for it: roles, authentication strengths, the stack's groups and accounts."""
-    from .roles import catalogue
+    from ztb.catalogue.roles import catalogue
 
     names = {r.template_id: r.name for r in catalogue()}
     names.update(_strength_names())
@@ -519,7 +519,7 @@ def _unshown(doc: dict[str, Any], counted: dict[str, int]) -> list[str]:
 
 def review(doc: dict[str, Any], baseline: Optional[Baseline] = None, config_note: Optional[str] = None,
            config_unusable: Optional[str] = None) -> Review:
-    """Judge every change of a preview document (see :func:`ztb.preview.load_preview`).
+    """Judge every change of a preview document (see :func:`ztb.review.preview.load_preview`).
 
     ``config_note``: why there is no baseline (said quietly); ``config_unusable``: a stack config
     that is there and cannot be read (said loudly; a gate cannot vouch for the preview).

@@ -26,13 +26,13 @@ import re
 from datetime import datetime, timezone
 from typing import Any, Iterable, Optional
 
-from . import __version__
-from .graph.client import BETA, V1, AsyncGraph, GraphClient
-from .graph.errors import GraphError
-from .graph.permissions import required_permissions
-from .model.baseline import Baseline
-from .roles import GUID_RE
-from .snapshot import COLLECTIONS, GROUP_SELECT, ROLE_DEFINITION_SELECT, SCHEMA_VERSION
+from ztb import __version__
+from ztb.graph.client import BETA, V1, AsyncGraph, GraphClient
+from ztb.graph.errors import GraphError
+from ztb.graph.permissions import required_permissions
+from ztb.model.baseline import Baseline
+from ztb.catalogue.roles import GUID_RE
+from ztb.tenant.snapshot import COLLECTIONS, GROUP_SELECT, ROLE_DEFINITION_SELECT, SCHEMA_VERSION
 
 #: Graph's default limit on the values of one ``in`` filter (Graph known issues, query parameters).
 IN_FILTER_MAX = 15

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from ..errors import EXIT_CHANGES, ZtbError
-from ..options import config_option, load_baseline, warn
-from .export import graph_url_option, read_tenant, scrub, write_output
+from ztb.errors import EXIT_CHANGES, ZtbError
+from ztb.cli.options import config_option, load_baseline, warn
+from ztb.cli.export import graph_url_option, read_tenant, scrub, write_output
 
 FORMATS = ["text", "markdown", "json", "junit", "sarif"]
 
@@ -36,8 +36,9 @@ def command(config_path: str, snapshot_path: str | None, fmt: str, previous: str
         ztb drift --snapshot tenant.json --format sarif --out drift.sarif
         ztb drift --format json --previous last.json --out now.json
     """
-    from .. import drift, drift_formats
-    from ..snapshot import SnapshotError, load
+    from ztb.drift import detect as drift
+    from ztb.drift import formats as drift_formats
+    from ztb.tenant.snapshot import SnapshotError, load
 
     baseline = load_baseline(config_path)
     warn(baseline)

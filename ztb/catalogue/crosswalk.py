@@ -12,8 +12,8 @@ from dataclasses import replace
 from importlib import resources
 from typing import Any, Callable
 
-from . import roles as rc
-from .model.controls import Control
+from ztb.catalogue import roles as rc
+from ztb.model.controls import Control
 
 #: Built-in authentication strengths and their allowed combinations, shipped as data from
 #: Graph's documented list (ztb/data/authentication-strengths.json names its source).

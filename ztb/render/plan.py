@@ -25,9 +25,9 @@ import re
 import unicodedata
 from typing import Any
 
-from .model.baseline import Baseline
-from .model.controls import GUIDANCE_STEPS
-from .roles import catalogue
+from ztb.model.baseline import Baseline
+from ztb.model.controls import GUIDANCE_STEPS
+from ztb.catalogue.roles import catalogue
 
 
 def plan_json(b: Baseline) -> str:

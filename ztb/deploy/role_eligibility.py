@@ -10,7 +10,7 @@ from ztb.model.baseline import Baseline
 from ztb.providers import resolve_inputs
 from ztb.providers.eligibility import RoleEligibility as EligibilityResource
 
-from .pim_role_settings import PimRoleSettings
+from ztb.deploy.pim_role_settings import PimRoleSettings
 
 INPUT_KEYS = ("action", "principalId", "roleDefinitionId", "directoryScopeId", "justification", "scheduleInfo")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..options import config_option, load_baseline, warn
+from ztb.cli.options import config_option, load_baseline, warn
 
 
 @click.command()
@@ -20,14 +20,14 @@ def command(config_path: str, fmt: str) -> None:
     --format snapshot writes the tenant snapshot that a tenant matching the baseline exactly
     would export (for tests, demos and pipeline dry runs of `ztb drift`).
     """
-    from .. import render
+    from ztb.render import plan as render
 
     baseline = load_baseline(config_path)
     warn(baseline)
     if fmt == "json":
         click.echo(render.plan_json(baseline))
     elif fmt == "snapshot":
-        from ..snapshot import render_snapshot
+        from ztb.tenant.snapshot import render_snapshot
 
         click.echo(render_snapshot(baseline))
     else:

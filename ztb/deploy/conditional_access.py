@@ -7,7 +7,7 @@ from typing import Any, Mapping, Optional
 import pulumi
 import pulumi_azuread as azuread
 
-from ztb.azuread import to_args, to_azuread
+from ztb.deploy.azuread import to_args, to_azuread
 from ztb.model import groups as g
 from ztb.model.baseline import Baseline
 from ztb.model.conditional_access import MissingExclusionError

@@ -6,12 +6,12 @@ from typing import Optional
 
 import click
 
-from ..errors import EXIT_ERROR, EXIT_OK, ZtbError
+from ztb.errors import EXIT_ERROR, EXIT_OK, ZtbError
 
 
 def _read(preview: str) -> tuple[bytes, str]:
     """At most one byte past the size limit, so a huge file or /dev/zero costs the limit, not the file."""
-    from ..preview import MAX_PREVIEW_BYTES
+    from ztb.review.preview import MAX_PREVIEW_BYTES
 
     if preview == "-":
         return click.get_binary_stream("stdin").read(MAX_PREVIEW_BYTES + 1), "stdin"
@@ -50,10 +50,10 @@ def command(preview: str, config_path: Optional[str], fmt: str, fail_on: Optiona
         pulumi preview --json > preview.json
         ztb review preview.json --config Pulumi.prod.yaml --fail-on weakens
     """
-    from .. import preview as preview_doc
-    from .. import review as rv
-    from .. import review_render
-    from ..options import load_baseline
+    from ztb.review import preview as preview_doc
+    from ztb.review import judge as rv
+    from ztb.review import render as review_render
+    from ztb.cli.options import load_baseline
 
     data, source = _read(preview)
     try:

@@ -4,7 +4,7 @@ Matching is by what the stack controls and Graph keeps stable: groups the stack 
 deterministic display names (then every ``${group:...}`` reference is resolved from the snapshot),
 CA policies and the privileged compliance policy by display name, PIM policies through their
 assignment's roleDefinitionId, referenced objects by ID. What "equal" means is asked of
-:mod:`ztb.normalize` and what a difference does of :mod:`ztb.classify`; nothing here second-guesses
+:mod:`ztb.compare.normalize` and what a difference does of :mod:`ztb.compare.classify`; nothing here second-guesses
 either, so drift, review and the providers agree.
 
 Group members and owners are tamper paths, compared by object ID (types ignored) according to the
@@ -28,13 +28,13 @@ from typing import Annotated, Any, Optional
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, TypeAdapter, ValidationError
 
-from . import classify as cl
-from .model import groups as g
-from .model.baseline import Baseline
-from .model.controls import Control, UnresolvedReferenceError, iter_refs, resolve_refs
-from .normalize import canonical, compare
-from .render import truncate
-from .roles import resolve as resolve_role
+from ztb.compare import classify as cl
+from ztb.model import groups as g
+from ztb.model.baseline import Baseline
+from ztb.model.controls import Control, UnresolvedReferenceError, iter_refs, resolve_refs
+from ztb.compare.normalize import canonical, compare
+from ztb.render.plan import truncate
+from ztb.catalogue.roles import resolve as resolve_role
 
 MISSING, CHANGED, NOT_ENFORCED, UNMANAGED, UNCOVERED = "missing", "changed", "notEnforced", "unmanaged", "uncovered"
 NEW, PERSISTING, FIXED = "new", "persisting", "fixed"
@@ -400,7 +400,7 @@ def detect(b: Baseline, snap: dict[str, Any]) -> Report:
         d.unmanaged(others)
         d.uncovered()
     except RecursionError:
-        # Only an unvalidated snapshot gets here: ztb.snapshot.validate bounds the depth.
+        # Only an unvalidated snapshot gets here: ztb.tenant.snapshot.validate bounds the depth.
         raise DriftError("the snapshot nests too deeply to compare; read it with `ztb drift --snapshot FILE`, "
                          "which checks the format first") from None
     return Report(d.findings, list(b.controls), not_checked(b), snap.get("tenantId", ""), snap.get("exportedAt", ""), d.accepted)
@@ -409,7 +409,7 @@ def detect(b: Baseline, snap: dict[str, Any]) -> Report:
 # --- history --------------------------------------------------------------------------------
 
 #: The most findings a previous result can hold: every control plus one per policy or role a
-#: snapshot may hold (ztb.snapshot.MAX_ITEMS), with room to spare.
+#: snapshot may hold (ztb.tenant.snapshot.MAX_ITEMS), with room to spare.
 MAX_PREVIOUS_FINDINGS = 10000
 MAX_PREVIOUS_BYTES = 16 * 1024 * 1024
 _Short = Annotated[str, StringConstraints(strict=True, max_length=4096)]
@@ -440,7 +440,7 @@ class Previous:
 
 def load_previous(path: str) -> Previous:
     """The findings of an earlier `ztb drift --format json` run, with their tenant (bounded read)."""
-    from .snapshot import InputError, check_tree, read_json
+    from ztb.tenant.snapshot import InputError, check_tree, read_json
 
     where = truncate(path, 200)
     fix = "pass the output of `ztb drift --format json --out FILE`"

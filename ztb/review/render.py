@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import re
 
-from .classify import NEUTRAL, STRENGTHENS, WEAKENS
-from .preview import show
-from .review import Access, FieldChange, ResourceChange, Review
+from ztb.compare.classify import NEUTRAL, STRENGTHENS, WEAKENS
+from ztb.review.preview import show
+from ztb.review.judge import Access, FieldChange, ResourceChange, Review
 
 MARK = {WEAKENS: "🔴", NEUTRAL: "⚪", STRENGTHENS: "🟢"}
 KIND_WORDS = {

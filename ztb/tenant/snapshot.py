@@ -44,11 +44,11 @@ from typing import Annotated, Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from . import __version__
-from . import roles as rc
-from .model.baseline import Baseline
-from .model.controls import resolve_refs
-from .render import truncate
+from ztb import __version__
+from ztb.catalogue import roles as rc
+from ztb.model.baseline import Baseline
+from ztb.model.controls import resolve_refs
+from ztb.render.plan import truncate
 
 SCHEMA_VERSION = 2
 COLLECTIONS = (

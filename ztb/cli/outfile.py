@@ -22,8 +22,8 @@ import tempfile
 
 import click
 
-from .errors import ZtbError
-from .render import truncate
+from ztb.errors import ZtbError
+from ztb.render.plan import truncate
 
 
 def _target(path: str) -> tuple[str, int | None]:

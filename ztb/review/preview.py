@@ -8,7 +8,7 @@ types, the outputs of `pulumi preview` that are not a digest), naming resources 
 keeping values the preview hides (``[secret]``, the unknown placeholder) out of any comparison,
 reading the steps of one resource together (a refresh, a replacement shown as three steps), and
 turning each resource's inputs and diff keys into the Graph JSON and paths the rest of ztb speaks
-(:mod:`ztb.azuread` for pulumi-azuread's names, the dynamic providers' inputs as they are).
+(:mod:`ztb.deploy.azuread` for pulumi-azuread's names, the dynamic providers' inputs as they are).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any, Optional
 
-from . import azuread
+from ztb.deploy import azuread
 
 SECRET = "[secret]"
 #: The one placeholder `pulumi preview --json` writes for every value unknown until apply.

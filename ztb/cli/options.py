@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from .config import ConfigError, load_stack_file
-from .errors import ZtbError
+from ztb.config import ConfigError, load_stack_file
+from ztb.errors import ZtbError
 
 config_option = click.option(
     "--config", "config_path", default="Pulumi.dev.yaml", show_default=True,
@@ -15,7 +15,7 @@ config_option = click.option(
 
 def load_baseline(config_path: str):
     """Validated baseline or a ZtbError listing every config problem (exit 1, nothing written)."""
-    from .model.baseline import build
+    from ztb.model.baseline import build
 
     try:
         return build(load_stack_file(config_path))

@@ -6,9 +6,9 @@ import logging
 
 import click
 
-from ..errors import ZtbError
-from ..options import config_option, load_baseline, warn
-from ..outfile import write_atomically
+from ztb.errors import ZtbError
+from ztb.cli.options import config_option, load_baseline, warn
+from ztb.cli.outfile import write_atomically
 
 graph_url_option = click.option(
     "--graph-url", default=None, envvar="ZTB_GRAPH_URL", show_envvar=True,
@@ -17,7 +17,7 @@ graph_url_option = click.option(
 
 
 def scrub(text: str, data: bool = False) -> str:
-    from ..graph.redact import redact
+    from ztb.graph.redact import redact
 
     return redact(text, shapes=not data)
 
@@ -28,11 +28,11 @@ def read_tenant(baseline, graph_url):
     The tenant is verified (token, PIM policy IDs, /organization against ztb:tenantId), what
     was skipped is said on stderr, and a 401 / 403 names its fix.
     """
-    from ..export import ExportError, export_snapshot
-    from ..graph.errors import GraphError
-    from ..graph.permissions import fix_for
-    from ..graph.redact import redacted_logs
-    from ..snapshot import SnapshotError, validate
+    from ztb.tenant.export import ExportError, export_snapshot
+    from ztb.graph.errors import GraphError
+    from ztb.graph.permissions import fix_for
+    from ztb.graph.redact import redacted_logs
+    from ztb.tenant.snapshot import SnapshotError, validate
 
     # DefaultAzureCredential logs every credential it tried, once per concurrent request, as
     # warnings; the failure reaches the user as the one error line below instead.
@@ -77,7 +77,7 @@ def command(config_path: str, out: str, graph_url: str | None) -> None:
     Example:
         ztb export --config Pulumi.prod.yaml --out tenant-snapshot.json
     """
-    from ..snapshot import dumps
+    from ztb.tenant.snapshot import dumps
 
     baseline = load_baseline(config_path)
     warn(baseline)

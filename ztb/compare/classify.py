@@ -30,7 +30,7 @@ import reprlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Optional
 
-from .normalize import duration_seconds
+from ztb.compare.normalize import duration_seconds
 
 WEAKENS, STRENGTHENS, NEUTRAL = "weakens", "strengthens", "neutral"
 _ORDER = {WEAKENS: 2, NEUTRAL: 1, STRENGTHENS: 0}

@@ -10,9 +10,9 @@ import sys
 
 import click
 
-from . import __version__
-from .errors import EXIT_ERROR
-from .commands import drift, export, plan, review, roles
+from ztb import __version__
+from ztb.errors import EXIT_ERROR
+from ztb.cli import drift, export, plan, review, roles
 
 
 class ZtbGroup(click.Group):

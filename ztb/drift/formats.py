@@ -2,7 +2,7 @@
 and SARIF 2.1.0 (one result per finding, ruleId = control ID) for code-scanning dashboards.
 
 Names, IDs and values come from the tenant, so every piece of them is escaped for its format
-(:mod:`ztb.render`): a policy named ``"x\n## Approved"`` stays one table cell in markdown, an ESC
+(:mod:`ztb.render.plan`): a policy named ``"x\n## Approved"`` stays one table cell in markdown, an ESC
 sequence reaches the terminal as the text ``\x1b``, a NUL or a form feed cannot make the JUnit
 XML unparseable, and JSON and SARIF stay valid JSON (and valid UTF-8) for any input.
 """
@@ -14,9 +14,9 @@ import re
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from . import __version__
-from .drift import FIXED, Finding, Report
-from .render import markdown, md_code, md_text, table, visible, xml_text
+from ztb import __version__
+from ztb.drift.detect import FIXED, Finding, Report
+from ztb.render.plan import markdown, md_code, md_text, table, visible, xml_text
 
 STATUS_WORDS = {
     "missing": "missing", "changed": "changed", "notEnforced": "not enforced",

@@ -7,7 +7,7 @@ import os
 
 import click
 
-from ..options import config_option, load_baseline
+from ztb.cli.options import config_option, load_baseline
 
 
 @click.command()
@@ -20,7 +20,7 @@ def command(config_path: str, fmt: str) -> None:
     Example:
         ztb roles --config Pulumi.dev.yaml --format json
     """
-    from .. import render
+    from ztb.render import plan as render
 
     baseline = load_baseline(config_path) if os.path.exists(config_path) or config_path != "Pulumi.dev.yaml" else None
     rows = render.roles_rows(baseline)

@@ -1,1 +1,0 @@
-"""Pulumi components of the privileged-access baseline: one ComponentResource per concern."""

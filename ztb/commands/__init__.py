@@ -1,1 +1,0 @@
-"""One module per `ztb` command; each exposes a click ``command``."""
