@@ -42,7 +42,8 @@ from ztb.drift.detect import detect  # noqa: E402
 from ztb.tenant.export import MEMBER_QUERY, OWNER_QUERY, export_snapshot, policy_group_ids, watched_group_ids  # noqa: E402
 from ztb.graph.client import BETA, V1, GraphClient, StaticTokenCredential  # noqa: E402
 from ztb.model.baseline import build  # noqa: E402
-from ztb.tenant.snapshot import SCHEMA_VERSION, ideal_snapshot, validate  # noqa: E402
+from ztb.tenant.ideal import ideal_snapshot  # noqa: E402
+from ztb.tenant.snapshot import SCHEMA_VERSION, validate  # noqa: E402
 
 NS = uuid.UUID("0b5e0a11-be0c-4c4b-9d7e-7a2b5e0c2d11")
 

@@ -54,7 +54,8 @@ def largest(fraction: float = 1.0) -> dict:
     """The biggest snapshot within the limits (or ``fraction`` of it), no drift in the baseline's objects."""
     from ztb.config import load_stack_file
     from ztb.model.baseline import build
-    from ztb.tenant.snapshot import MAX_BYTES, MAX_ITEMS, dumps, ideal_snapshot, validate
+    from ztb.tenant.ideal import ideal_snapshot
+    from ztb.tenant.snapshot import MAX_BYTES, MAX_ITEMS, dumps, validate
 
     baseline = build(load_stack_file(STACK))
     snap = copy.deepcopy(ideal_snapshot(baseline))
@@ -156,7 +157,8 @@ def write_inputs(directory: Path, fraction: float) -> dict:
     """Child process: write the largest and the sample snapshots; return what main() prints."""
     from ztb.config import load_stack_file
     from ztb.model.baseline import build
-    from ztb.tenant.snapshot import MAX_BYTES, dumps, ideal_snapshot
+    from ztb.tenant.ideal import ideal_snapshot
+    from ztb.tenant.snapshot import MAX_BYTES, dumps
 
     snap = largest(fraction)
     text = dumps(snap)

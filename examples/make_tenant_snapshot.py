@@ -21,7 +21,8 @@ sys.path.insert(0, str(REPO))
 
 from ztb.config import load_stack_file  # noqa: E402
 from ztb.model.baseline import build  # noqa: E402
-from ztb.tenant.snapshot import dumps, ideal_snapshot  # noqa: E402
+from ztb.tenant.ideal import ideal_snapshot  # noqa: E402
+from ztb.tenant.snapshot import dumps  # noqa: E402
 
 OUT = REPO / "examples" / "tenant-snapshot.json"
 GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"

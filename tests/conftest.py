@@ -1,7 +1,9 @@
-"""The one Pulumi mocks fixture (mocks are process-global) and helpers to run the real program."""
+"""The one Pulumi mocks fixture (mocks are process-global), helpers to run the real program, and
+what the unchanged sample stack declares, run once per session."""
 
 from __future__ import annotations
 
+import copy
 import json
 import runpy
 import uuid
@@ -92,3 +94,25 @@ def run_program(mocks: BaselineMocks, values: dict[str, Any] | None = None, tena
         runpy.run_path(str(REPO / "__main__.py"), run_name="__main__")
 
     program()
+
+
+@pytest.fixture(scope="session")
+def _sample_run() -> BaselineMocks:
+    """The sample stack's program, run once: each run costs Pulumi's engine 1 to 3 s under mocks,
+    and a dozen tests only read what the unchanged sample declares."""
+    mocks = BaselineMocks()
+    pulumi.runtime.set_mocks(mocks, project="ztb", stack="dev", preview=False)
+    try:
+        run_program(mocks)
+    finally:
+        pulumi.runtime.set_mocks(BaselineMocks(), project="ztb", stack="dev", preview=False)
+        pulumi.runtime.set_all_config({})
+    return mocks
+
+
+@pytest.fixture
+def sample_declared(_sample_run: BaselineMocks) -> BaselineMocks:
+    """What the unchanged sample stack declares (resources, lookups, imports), as ``run_program``
+    leaves it in the mocks; a copy per test, so a test may edit what it reads. A test that runs the
+    program itself (another config, a patched component) takes ``pulumi_mocks`` instead."""
+    return copy.deepcopy(_sample_run)

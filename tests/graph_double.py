@@ -698,7 +698,7 @@ def graph(graph_server, monkeypatch) -> GraphDouble:
         double.sleeps.append(delay)
 
     monkeypatch.setattr("kiota_http.middleware.retry_handler.asyncio.sleep", no_wait)
-    monkeypatch.setattr("ztb.graph.client._sleep", no_wait)
+    monkeypatch.setattr("ztb.graph.batch._sleep", no_wait)
     monkeypatch.setenv("ZTB_GRAPH_URL", double.root)
     monkeypatch.setenv("ZTB_ACCESS_TOKEN", TOKEN)
     yield double

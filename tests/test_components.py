@@ -21,61 +21,55 @@ BREAK_GLASS = ["0b5e0a11-0000-4000-8000-000000000001", "0b5e0a11-0000-4000-8000-
 
 
 def created_group_ids(mocks) -> dict[str, str]:
-    keys = {c.id.lower(): c.meta["groupKey"] for c in SAMPLE.of_kind("group")}
+    keys = {c.id.lower(): c.meta.group_key for c in SAMPLE.of_kind("group")}
     return {keys[name.split("baseline-groups-")[1]]: object_id_for(name) for name, _ in mocks.of_type(GROUP)}
 
 
-def test_sample_stack_declares_every_policy_and_group(pulumi_mocks):
-    run_program(pulumi_mocks)
-    names = sorted(n for n, _ in pulumi_mocks.of_type(CA))
+def test_sample_stack_declares_every_policy_and_group(sample_declared):
+    names = sorted(n for n, _ in sample_declared.of_type(CA))
     assert names == sorted(f"baseline-ca-{c.id.lower()}" for c in SAMPLE.of_kind("conditionalAccessPolicy"))
     # Five groups created (privileged, emergency, three rings); the CA exclusion group is looked up.
-    assert len(pulumi_mocks.of_type(GROUP)) == 5
+    assert len(sample_declared.of_type(GROUP)) == 5
     assert ("azuread:index/getGroup:getGroup", {"objectId": "0ca0e8c1-0000-4000-8000-000000000003"}) in [
-        (t, {"objectId": a.get("objectId")}) for t, a in pulumi_mocks.calls
+        (t, {"objectId": a.get("objectId")}) for t, a in sample_declared.calls
     ]
 
 
-def test_every_policy_excludes_emergency_access(pulumi_mocks):
-    run_program(pulumi_mocks)
+def test_every_policy_excludes_emergency_access(sample_declared):
     emergency_group = object_id_for("baseline-groups-priv-grp-02")
-    for name, inputs in pulumi_mocks.of_type(CA):
+    for name, inputs in sample_declared.of_type(CA):
         users = inputs["conditions"]["users"]
         assert emergency_group in users["excludedGroups"], name
         assert "0ca0e8c1-0000-4000-8000-000000000003" in users["excludedGroups"], name
         assert set(users["excludedUsers"]) == {"0b5e0a11-0000-4000-8000-000000000001", "0b5e0a11-0000-4000-8000-000000000002"}, name
 
 
-def test_emergency_access_group_is_role_assignable_protected_and_holds_break_glass_accounts(pulumi_mocks):
-    run_program(pulumi_mocks)
-    inputs = dict(pulumi_mocks.of_type(GROUP))["baseline-groups-priv-grp-02"]
+def test_emergency_access_group_is_role_assignable_protected_and_holds_break_glass_accounts(sample_declared):
+    inputs = dict(sample_declared.of_type(GROUP))["baseline-groups-priv-grp-02"]
     assert inputs["assignableToRole"] is True
     assert inputs["securityEnabled"] is True and inputs["mailEnabled"] is False
     assert sorted(inputs["members"]) == ["0b5e0a11-0000-4000-8000-000000000001", "0b5e0a11-0000-4000-8000-000000000002"]
 
 
-def test_privileged_group_is_role_assignable_and_holds_the_eligible_admins(pulumi_mocks):
-    run_program(pulumi_mocks)
-    inputs = dict(pulumi_mocks.of_type(GROUP))["baseline-groups-priv-grp-01"]
+def test_privileged_group_is_role_assignable_and_holds_the_eligible_admins(sample_declared):
+    inputs = dict(sample_declared.of_type(GROUP))["baseline-groups-priv-grp-01"]
     assert inputs["assignableToRole"] is True
     assert sorted(inputs["members"]) == sorted(stack_values()["ztb:eligibility"])
 
 
-def test_component_inputs_and_plan_json_are_one_model(pulumi_mocks):
+def test_component_inputs_and_plan_json_are_one_model(sample_declared):
     """The CA inputs pulumi-azuread receives, read back as Graph JSON, equal `ztb plan`'s desired JSON."""
-    run_program(pulumi_mocks)
-    ids = {**created_group_ids(pulumi_mocks), "caExclusion": "0ca0e8c1-0000-4000-8000-000000000003"}
-    sent = {name: inputs for name, inputs in pulumi_mocks.of_type(CA)}
+    ids = {**created_group_ids(sample_declared), "caExclusion": "0ca0e8c1-0000-4000-8000-000000000003"}
+    sent = {name: inputs for name, inputs in sample_declared.of_type(CA)}
     for control in SAMPLE.of_kind("conditionalAccessPolicy"):
         desired = resolve_refs(control.desired, ids)
         as_graph = to_graph(sent[f"baseline-ca-{control.id.lower()}"])
         assert compare("conditionalAccessPolicy", desired, as_graph) == [], control.id
 
 
-def test_full_phase_targets_privileged_group_and_all_32_roles(pulumi_mocks):
-    run_program(pulumi_mocks)
+def test_full_phase_targets_privileged_group_and_all_32_roles(sample_declared):
     privileged = object_id_for("baseline-groups-priv-grp-01")
-    for name, inputs in pulumi_mocks.of_type(CA):
+    for name, inputs in sample_declared.of_type(CA):
         users = inputs["conditions"]["users"]
         assert privileged in users["includedGroups"], name
         assert len(set(users["includedRoles"])) == 32, name
@@ -100,17 +94,15 @@ def test_report_only_switch_rolls_out_without_enforcing(pulumi_mocks):
     assert states == {"enabledForReportingButNotEnforced"}
 
 
-def test_high_risk_user_policy_uses_mfa_and_password_change_because_azuread_lacks_risk_remediation(pulumi_mocks):
-    run_program(pulumi_mocks)
-    inputs = dict(pulumi_mocks.of_type(CA))["baseline-ca-priv-ca-04"]
+def test_high_risk_user_policy_uses_mfa_and_password_change_because_azuread_lacks_risk_remediation(sample_declared):
+    inputs = dict(sample_declared.of_type(CA))["baseline-ca-priv-ca-04"]
     assert inputs["grantControls"] == {"operator": "AND", "builtInControls": ["mfa", "passwordChange"]}
     assert inputs["conditions"]["userRiskLevels"] == ["high"]
     assert inputs["sessionControls"]["signInFrequencyInterval"] == "everyTime"
 
 
-def test_security_tools_policy_targets_copilot_and_tanium(pulumi_mocks):
-    run_program(pulumi_mocks)
-    inputs = dict(pulumi_mocks.of_type(CA))["baseline-ca-priv-ca-08"]
+def test_security_tools_policy_targets_copilot_and_tanium(sample_declared):
+    inputs = dict(sample_declared.of_type(CA))["baseline-ca-priv-ca-08"]
     assert inputs["conditions"]["applications"]["includedApplications"] == [
         "bb5ffd56-39eb-458c-a53a-775ba21277da", "7a410000-0000-4000-8000-00000000a001",
     ]
@@ -147,19 +139,18 @@ def test_existing_emergency_group_is_looked_up_not_created(pulumi_mocks):
 
 # -- groups as pulumi-azuread receives them --------------------------------------------------------
 
-def test_every_created_group_gets_the_declared_owners_never_the_deploying_principal(pulumi_mocks):
-    run_program(pulumi_mocks)
-    for name, inputs in pulumi_mocks.of_type(GROUP):
+def test_every_created_group_gets_the_declared_owners_never_the_deploying_principal(sample_declared, pulumi_mocks):
+    for name, inputs in sample_declared.of_type(GROUP):
         assert sorted(inputs["owners"]) == BREAK_GLASS, name
     values = stack_values()
     values["ztb:groupOwners"] = [OWNER]
     run_program(pulumi_mocks, values)
-    assert {tuple(i["owners"]) for _, i in pulumi_mocks.of_type(GROUP)[5:]} == {(OWNER,)}
+    assert len(pulumi_mocks.of_type(GROUP)) == 5
+    assert {tuple(i["owners"]) for _, i in pulumi_mocks.of_type(GROUP)} == {(OWNER,)}
 
 
-def test_group_members_are_the_models_declared_members(pulumi_mocks):
-    run_program(pulumi_mocks)
-    sent = dict(pulumi_mocks.of_type(GROUP))
+def test_group_members_are_the_models_declared_members(sample_declared):
+    sent = dict(sample_declared.of_type(GROUP))
     for c in SAMPLE.of_kind("group"):
         if not c.managed:
             continue
@@ -228,3 +219,24 @@ def test_a_break_glass_account_made_eligible_declares_nothing(pulumi_mocks):
     with pytest.raises(Exception, match="nothing was declared"):
         run_program(pulumi_mocks, values)
     assert pulumi_mocks.resources == []
+
+
+def test_conditional_access_args_refuse_a_policy_set_that_could_lock_the_tenant_out():
+    """One check, at the arguments: the emergency group's ID is given and every policy excludes it."""
+    import dataclasses
+
+    from ztb.deploy.conditional_access import ConditionalAccessArgs
+    from ztb.model.conditional_access import MissingExclusionError
+    from ztb.model.groups import EmergencyAccess
+
+    ids = {"emergencyAccess": "e0e0e0e0-0000-4000-8000-000000000001", "privilegedUsers": "p"}
+    assert len(ConditionalAccessArgs.of(SAMPLE, ids).policies) == 8
+    with pytest.raises(MissingExclusionError, match="needs the emergency-access group's ID"):
+        ConditionalAccessArgs.of(SAMPLE, {"privilegedUsers": "p"})
+    policy = SAMPLE.of_kind("conditionalAccessPolicy")[0]
+    desired = copy.deepcopy(policy.desired)
+    desired["conditions"]["users"]["excludeGroups"].remove(SAMPLE.emergency.ref)
+    stripped = dataclasses.replace(policy, desired=desired)
+    with pytest.raises(MissingExclusionError, match=f"{policy.id}: policy does not exclude the emergency-access group"):
+        ConditionalAccessArgs(policies=[stripped], group_ids=ids, emergency=SAMPLE.emergency, referenced={})
+    assert SAMPLE.emergency.ref == "${group:%s}" % EmergencyAccess.GROUP_KEY

@@ -30,18 +30,18 @@ def baseline(**overrides):
 
 def declare(mocks, base, group_ids=None, graph_url=None):
     """Declare the three components inside a mocked program; returns what the mocks recorded."""
-    from ztb.deploy.device_compliance import DeviceCompliance
-    from ztb.deploy.pim_role_settings import PimRoleSettings
-    from ztb.deploy.role_eligibility import RoleEligibility
+    from ztb.deploy.device_compliance import DeviceCompliance, DeviceComplianceArgs
+    from ztb.deploy.pim_role_settings import PimRoleSettings, PimRoleSettingsArgs
+    from ztb.deploy.role_eligibility import RoleEligibility, RoleEligibilityArgs
 
     ids = {"privilegedUsers": PRIVILEGED_GROUP} if group_ids is None else group_ids
 
     @pulumi.runtime.test
     def program():
         outputs = {k: pulumi.Output.from_input(v) for k, v in ids.items()}
-        pim = PimRoleSettings("baseline-pim", base, outputs, graph_url=graph_url)
-        RoleEligibility("baseline-eligibility", base, outputs, pim=pim, graph_url=graph_url)
-        DeviceCompliance("baseline-compliance", base, outputs, graph_url=graph_url)
+        pim = PimRoleSettings("baseline-pim", PimRoleSettingsArgs.of(base, outputs), graph_url=graph_url)
+        RoleEligibility("baseline-eligibility", RoleEligibilityArgs.of(base, outputs), pim=pim, graph_url=graph_url)
+        DeviceCompliance("baseline-compliance", DeviceComplianceArgs.of(base, outputs), graph_url=graph_url)
         return pulumi.Output.all(*pim.policy_ids.values()).apply(lambda _: None)
 
     program()
@@ -61,7 +61,7 @@ def test_every_privileged_role_gets_its_pim_settings_resource(pulumi_mocks):
     assert sorted(declared) == sorted(f"baseline-pim-{c.id.lower()}" for c in controls)
     for control in controls:
         inputs = declared[f"baseline-pim-{control.id.lower()}"]
-        assert inputs["roleDefinitionId"] == control.meta["templateId"]
+        assert inputs["roleDefinitionId"] == control.meta.template_id
         # Pulumi drops null values from inputs (claimValue: null); Graph treats absent the same.
         assert compare("roleManagementPolicy", control.desired, inputs) == [], control.id
         assert [r["id"] for r in inputs["rules"]] == [r["id"] for r in control.desired["rules"]]
@@ -161,11 +161,11 @@ def test_group_ids_known_at_declaration_resolve_to_plain_values():
 
 
 def test_a_managed_compliance_policy_can_be_adopted_with_import_ids(pulumi_mocks):
-    from ztb.deploy.device_compliance import DeviceCompliance
+    from ztb.deploy.device_compliance import DeviceCompliance, DeviceComplianceArgs
 
     @pulumi.runtime.test
     def program():
-        DeviceCompliance("baseline-compliance", baseline(), {"privilegedUsers": PRIVILEGED_GROUP}, import_ids={"PRIV-DEV-01": EXISTING_POLICY})
+        DeviceCompliance("baseline-compliance", DeviceComplianceArgs.of(baseline(), {"privilegedUsers": PRIVILEGED_GROUP}), import_ids={"PRIV-DEV-01": EXISTING_POLICY})
 
     program()
     assert pulumi_mocks.imports == {"baseline-compliance-priv-dev-01": EXISTING_POLICY}
@@ -177,11 +177,11 @@ def test_a_managed_compliance_policy_can_be_adopted_with_import_ids(pulumi_mocks
     ({"PRIV-DEV-01": None}, "gives no object ID for PRIV-DEV-01"),
 ])
 def test_import_ids_for_a_control_the_component_cannot_adopt_fail_the_declaration(pulumi_mocks, import_ids, problem):
-    from ztb.deploy.device_compliance import DeviceCompliance
+    from ztb.deploy.device_compliance import DeviceCompliance, DeviceComplianceArgs
 
     @pulumi.runtime.test
     def program():
-        DeviceCompliance("baseline-compliance", baseline(), {"privilegedUsers": PRIVILEGED_GROUP}, import_ids=import_ids)
+        DeviceCompliance("baseline-compliance", DeviceComplianceArgs.of(baseline(), {"privilegedUsers": PRIVILEGED_GROUP}), import_ids=import_ids)
 
     with pytest.raises(pulumi.RunError, match=problem):
         program()
@@ -189,13 +189,13 @@ def test_import_ids_for_a_control_the_component_cannot_adopt_fail_the_declaratio
 
 
 def test_an_assign_only_policy_is_adopted_on_create_not_imported(pulumi_mocks):
-    from ztb.deploy.device_compliance import DeviceCompliance
+    from ztb.deploy.device_compliance import DeviceCompliance, DeviceComplianceArgs
 
     base = baseline(deviceCompliance={"enabled": False, "assignExistingPolicyIds": [EXISTING_POLICY]})
 
     @pulumi.runtime.test
     def program():
-        DeviceCompliance("baseline-compliance", base, {"privilegedUsers": PRIVILEGED_GROUP}, import_ids={"PRIV-DEV-11": EXISTING_POLICY})
+        DeviceCompliance("baseline-compliance", DeviceComplianceArgs.of(base, {"privilegedUsers": PRIVILEGED_GROUP}), import_ids={"PRIV-DEV-11": EXISTING_POLICY})
 
     with pytest.raises(pulumi.RunError, match="PRIV-DEV-11, which is not a resource it can adopt"):
         program()

@@ -13,7 +13,7 @@ from ztb.config import load_stack_file
 from ztb.config import validate as validate_config
 from ztb.drift.detect import DriftError, detect, mark_history
 from ztb.model.baseline import Baseline, build
-from ztb.tenant.snapshot import ideal_snapshot
+from ztb.tenant.ideal import ideal_snapshot
 
 SAMPLE = build(load_stack_file(SAMPLE_STACK))
 IDEAL = ideal_snapshot(SAMPLE)

@@ -19,7 +19,7 @@ from tests.test_drift import IDEAL, SAMPLE, findings, other_stack
 from tests.test_drift_cli import assert_one_error_line, write
 from ztb.cli.drift import command as drift_command
 from ztb.drift.detect import DriftError, detect
-from ztb.tenant.snapshot import ideal_snapshot
+from ztb.tenant.ideal import ideal_snapshot
 
 USER = "#microsoft.graph.user"
 INTRUDER = "1a7e0000-0000-4000-8000-00000000bad1"

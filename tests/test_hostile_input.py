@@ -246,12 +246,14 @@ def test_any_json_value_anywhere_in_inputs_gives_a_comment_or_one_line_never_a_t
     with every JSON type in it, through the whole review (document checks, judging, both renderings)."""
     from ztb.review import judge as rv
     from ztb.review import render as review_render
+    from ztb.cli.review import exit_code as review_exit_code
     from ztb.review.preview import PreviewError, load_preview
+    from ztb.review.stack import read_config
 
     base = _preview(fixture)
     base["steps"], base["changeSummary"] = [base["steps"][0], base["steps"][index]], {}  # the root and the step under test
     index = 1
-    read = rv.read_config(base)
+    read = read_config(base)
     paths = list(_paths(base["steps"][index]["newState"]["inputs"]))
     assert len(paths) >= 5
     outcomes = set()
@@ -275,7 +277,7 @@ def test_any_json_value_anywhere_in_inputs_gives_a_comment_or_one_line_never_a_t
                 outcomes.add("refused")
                 continue
             review_render.to_markdown(r), review_render.to_json(r)
-            code = rv.exit_code(r, "weakens")
+            code = review_exit_code(r, "weakens")
             outcomes.add(code)
             # None, {} and [] read as "not set" to the shared normaliser (ztb/normalize.py), the
             # secret placeholder as hidden; any other value of another type than the original's is wrong.

@@ -195,14 +195,14 @@ def groups(b=SAMPLE) -> dict[str, Control]:
 def test_every_group_declares_its_owners_default_the_break_glass_accounts():
     for c in groups().values():
         assert c.desired["owners"] == [{"id": u} for u in RAW["emergencyAccessUserIds"]], c.id
-        assert c.meta["ownersDeclared"] is True
+        assert c.meta.owners_declared is True
     owned = build(validate(values(groupOwners=[OWNER.upper()])))
     assert {tuple(o["id"] for o in c.desired["owners"]) for c in groups(owned).values()} == {(OWNER,)}
 
 
 def test_group_membership_kinds_and_declared_members_follow_the_interface():
     g = groups()
-    assert {cid: c.meta["membership"] for cid, c in g.items()} == {
+    assert {cid: c.meta.membership for cid, c in g.items()} == {
         "PRIV-GRP-01": "included", "PRIV-GRP-02": "exclusion", "PRIV-GRP-03": "exclusion",
         "PRIV-GRP-11": "ring", "PRIV-GRP-12": "ring", "PRIV-GRP-13": "ring",
     }
@@ -214,20 +214,20 @@ def test_group_membership_kinds_and_declared_members_follow_the_interface():
     # The audited CA exclusion group: declared (empty by default), so any member is reported.
     assert g["PRIV-GRP-03"].desired == {"id": RAW["conditionalAccessExclusionGroupId"], "members": [],
                                         "owners": g["PRIV-GRP-03"].desired["owners"]}
-    assert g["PRIV-GRP-03"].managed is False and g["PRIV-GRP-03"].meta["membersDeclared"] is True
+    assert g["PRIV-GRP-03"].managed is False and g["PRIV-GRP-03"].meta.members_declared is True
     for ring in ("PRIV-GRP-11", "PRIV-GRP-12", "PRIV-GRP-13"):
-        assert "members" not in g[ring].desired and g[ring].meta["membersDeclared"] is False
+        assert "members" not in g[ring].desired and g[ring].meta.members_declared is False
 
 
 def test_an_existing_emergency_group_declares_the_break_glass_members_when_they_are_given():
     both = build(validate(values(emergencyAccessGroupId="e0e0e0e0-0000-4000-8000-000000000099")))
     g = groups(both)["PRIV-GRP-02"]
-    assert g.managed is False and g.meta["membersDeclared"] is True
+    assert g.managed is False and g.meta.members_declared is True
     assert [m["id"] for m in g.desired["members"]] == RAW["emergencyAccessUserIds"]
     only_group = build(validate({**{k: v for k, v in RAW.items() if k != "emergencyAccessUserIds"},
                                  "emergencyAccessGroupId": "e0e0e0e0-0000-4000-8000-000000000099", "groupOwners": [OWNER]}))
     g = groups(only_group)["PRIV-GRP-02"]
-    assert "members" not in g.desired and g.meta["membersDeclared"] is False
+    assert "members" not in g.desired and g.meta.members_declared is False
 
 
 def test_ca_exclusion_members_are_declared_lowercased():
@@ -243,7 +243,7 @@ def test_mail_nicknames_do_not_follow_the_name_prefix():
         if c.managed:
             assert renamed[cid].desired["mailNickname"] == c.desired["mailNickname"], cid
             assert renamed[cid].desired["displayName"] != c.desired["displayName"], cid
-            assert c.meta["createOnly"] == ["mailNickname"]
+            assert c.meta.create_only == ("mailNickname",)
 
 
 def test_mail_nicknames_of_default_prefix_stacks_are_what_earlier_versions_created():
@@ -265,7 +265,7 @@ SHARED_B = "5ace0000-1111-4000-8000-00000000000b"
 
 def eligibility_ids(mapping: dict[str, list[str]]) -> dict[tuple[str, str], Control]:
     b = build(validate(values(eligibility=mapping)))
-    return {(c.desired["principalId"], c.meta["roleName"]): c for c in b.of_kind("roleEligibility")}
+    return {(c.desired["principalId"], c.meta.role_name): c for c in b.of_kind("roleEligibility")}
 
 
 def test_two_principals_sharing_the_first_block_get_distinct_ids_and_resource_names():
@@ -283,10 +283,10 @@ def test_adding_a_colliding_principal_does_not_change_the_existing_id():
 
 def test_the_earlier_short_id_is_kept_as_an_alias_only_where_it_was_unique():
     alone = eligibility_ids({SHARED_A: ["Global Reader"]})[(SHARED_A, "Global Reader")]
-    assert alone.meta["legacyIds"] == ["PRIV-ELIG-5ace0000-f2ef992c"]
+    assert alone.meta.legacy_ids == ("PRIV-ELIG-5ace0000-f2ef992c",)
     shared = eligibility_ids({SHARED_A: ["Global Reader"], SHARED_B: ["Global Reader"]})
-    assert all(c.meta["legacyIds"] == [] for c in shared.values()), "two aliases to one name fail the engine"
-    sample = {c.meta["legacyIds"][0] for c in SAMPLE.of_kind("roleEligibility")}
+    assert all(c.meta.legacy_ids == () for c in shared.values()), "two aliases to one name fail the engine"
+    sample = {c.meta.legacy_ids[0] for c in SAMPLE.of_kind("roleEligibility")}
     assert "PRIV-ELIG-ad000000-62e90394" in sample
 
 
@@ -301,3 +301,46 @@ def test_a_custom_role_whose_id_starts_like_a_builtin_is_refused():
     clash = rc.GLOBAL_ADMINISTRATOR[:8] + "-0000-4000-8000-000000000000"
     with pytest.raises(ConfigError, match="share the first block 62e90394"):
         validate(values(roles={"add": [clash], "remove": []}))
+
+
+def test_typed_meta_still_answers_the_old_keys_while_readers_move_over():
+    """Readers outside the model may still write ``meta["groupKey"]``; the typed record answers as the dict did."""
+    g = groups()
+    created, existing = g["PRIV-GRP-02"].meta, g["PRIV-GRP-03"].meta
+    assert created["groupKey"] == created.group_key == "emergencyAccess"
+    assert created["createOnly"] == ["mailNickname"] and "objectId" not in created and created.get("objectId") is None
+    assert existing["objectId"] == existing.object_id == "0ca0e8c1-0000-4000-8000-000000000003"
+    assert "createOnly" not in existing and existing.get("createOnly", ()) == []
+    with pytest.raises(KeyError):
+        created["objectId"]
+    pim = SAMPLE.of_kind("roleManagementPolicy")[0].meta
+    assert (pim["roleName"], pim["templateId"], pim["approval"]) == (pim.role_name, pim.template_id, pim.approval)
+    elig = SAMPLE.of_kind("roleEligibility")[0].meta
+    assert elig["legacyIds"] == list(elig.legacy_ids) and elig["principalId"] == elig.principal_id
+    dev = SAMPLE.of_kind("deviceCompliancePolicy")[0].meta
+    assert dev["graphVersion"] == "beta" and not dev.get("assignOnly") and "assignOnly" not in dev
+
+
+def test_the_emergency_access_group_has_one_definition_every_name_comes_from():
+    from ztb.model.controls import Kind
+    from ztb.model.groups import EmergencyAccess
+
+    emergency = SAMPLE.emergency
+    assert emergency.user_ids == tuple(RAW["emergencyAccessUserIds"]) and emergency.group_id is None
+    assert emergency.ref == "${group:emergencyAccess}" and emergency.known_ids == set(RAW["emergencyAccessUserIds"])
+    control = SAMPLE.by_id()[EmergencyAccess.CONTROL_ID]
+    assert control.kind is Kind.GROUP and control.meta.group_key == EmergencyAccess.GROUP_KEY
+    for policy in SAMPLE.of_kind(Kind.CONDITIONAL_ACCESS_POLICY):
+        assert emergency.ref in policy.desired["conditions"]["users"]["excludeGroups"], policy.id
+
+
+def test_kinds_are_an_enum_that_still_compares_and_prints_as_the_string():
+    from ztb.model.controls import Kind
+
+    kinds = {c.kind for c in SAMPLE.controls}
+    assert kinds == set(Kind) and all(isinstance(k, Kind) for k in kinds)
+    assert Kind.GROUP == "group" and f"{Kind.ROLE_ELIGIBILITY}" == "roleEligibility"
+    assert SAMPLE.of_kind("group") == SAMPLE.of_kind(Kind.GROUP)
+    with pytest.raises(ValueError, match="X-1: unknown kind policy"):
+        Control(id="X-1", kind="policy", title="t", display_name="t", step=1, principle="Assume breach",
+                level="specialized", rationale="r", source="s", desired={})

@@ -22,7 +22,7 @@ from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, StackValid
 from pulumi_policy.policy import PolicyResource, ResourceValidationArgs, StackValidationArgs
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
-from tests.conftest import REPO, SAMPLE_STACK, object_id_for, run_program
+from tests.conftest import REPO, SAMPLE_STACK, object_id_for
 from ztb.config import load_stack_file
 from ztb.model.baseline import build
 from ztb.compare.normalize import duration_seconds
@@ -44,8 +44,8 @@ def urn(typ: str, name: str) -> str:
 
 
 def sample_resources(mocks) -> list[tuple[str, str, dict]]:
-    """(type, name, props) of everything the sample stack sends, PIM settings included."""
-    run_program(mocks)
+    """(type, name, props) of everything the sample stack sends (``mocks``: the ``sample_declared``
+    fixture, the program run once), PIM settings included."""
     out = [(t, n, copy.deepcopy(dict(i))) for t, n, i in mocks.resources]
     names = {n for _, n, _ in out}
     for c in build(load_stack_file(SAMPLE_STACK)).of_kind("roleManagementPolicy"):
@@ -86,14 +86,14 @@ def props_of(resources, name: str) -> dict:
 
 # -- the sample stack and the lockout it must refuse ---------------------------------------------
 
-def test_sample_stack_passes_every_policy(pulumi_mocks):
-    resources = sample_resources(pulumi_mocks)
+def test_sample_stack_passes_every_policy(sample_declared):
+    resources = sample_resources(sample_declared)
     assert sum(t == CA for t, _, _ in resources) == 8 and sum(ztb_policies.is_pim_dynamic(t) for t, _, _ in resources) >= 32
     assert violations(resources) == {}
 
 
-def test_plan_without_the_break_glass_exclusion_is_rejected(pulumi_mocks):
-    resources = sample_resources(pulumi_mocks)
+def test_plan_without_the_break_glass_exclusion_is_rejected(sample_declared):
+    resources = sample_resources(sample_declared)
     users = props_of(resources, "baseline-ca-priv-ca-03")["conditions"]["users"]
     users["excludedUsers"] = []
     users["excludedGroups"] = [g for g in users["excludedGroups"] if g != object_id_for("baseline-groups-priv-grp-02")]
@@ -103,8 +103,8 @@ def test_plan_without_the_break_glass_exclusion_is_rejected(pulumi_mocks):
     assert all(POLICIES[p].enforcement_level == EnforcementLevel.MANDATORY for p in found)
 
 
-def test_the_stack_rule_alone_catches_a_missing_emergency_group(pulumi_mocks):
-    resources = sample_resources(pulumi_mocks)
+def test_the_stack_rule_alone_catches_a_missing_emergency_group(sample_declared):
+    resources = sample_resources(sample_declared)
     users = props_of(resources, "baseline-ca-priv-ca-07")["conditions"]["users"]
     users["excludedGroups"] = [g for g in users["excludedGroups"] if g != object_id_for("baseline-groups-priv-grp-02")]
     found = violations(resources)
@@ -112,8 +112,8 @@ def test_the_stack_rule_alone_catches_a_missing_emergency_group(pulumi_mocks):
     assert "Block unknown or unsupported device platforms" in found["emergency-group-excluded-everywhere"][0]
 
 
-def test_without_emergency_ids_configured_the_exclusion_rule_fails_closed(pulumi_mocks):
-    resources = sample_resources(pulumi_mocks)
+def test_without_emergency_ids_configured_the_exclusion_rule_fails_closed(sample_declared):
+    resources = sample_resources(sample_declared)
     found = violations(resources, {k: v for k, v in SAMPLE_CONFIG.items() if k != "ca-excludes-emergency-access"})
     assert set(found) == {"ca-excludes-emergency-access"}
     assert "no emergency-access object IDs are configured" in found["ca-excludes-emergency-access"][0]
@@ -145,8 +145,8 @@ def test_a_policy_blocking_all_users_must_exclude_the_break_glass_accounts():
     assert rule not in violations([(CA, "block-all", _block_all(BREAK_GLASS))], {rule: {"emergencyAccessObjectIds": BREAK_GLASS}})
 
 
-def test_a_disabled_privileged_policy_is_refused_in_the_full_phase_only(pulumi_mocks):
-    resources = sample_resources(pulumi_mocks)
+def test_a_disabled_privileged_policy_is_refused_in_the_full_phase_only(sample_declared):
+    resources = sample_resources(sample_declared)
     props_of(resources, "baseline-ca-priv-ca-05")["state"] = "disabled"
     rule = "privileged-ca-not-disabled-in-full-phase"
     assert "Risky sign-ins require MFA" in violations(resources)[rule][0]
@@ -157,8 +157,8 @@ def test_a_disabled_privileged_policy_is_refused_in_the_full_phase_only(pulumi_m
     assert rule not in violations(resources, {**SAMPLE_CONFIG, rule: {}})
 
 
-def test_report_only_in_the_full_phase_is_advisory(pulumi_mocks):
-    resources = sample_resources(pulumi_mocks)
+def test_report_only_in_the_full_phase_is_advisory(sample_declared):
+    resources = sample_resources(sample_declared)
     props_of(resources, "baseline-ca-priv-ca-02")["state"] = "enabledForReportingButNotEnforced"
     found = violations(resources)
     assert list(found) == ["privileged-ca-enforced-in-full-phase"]
@@ -169,8 +169,8 @@ def _expiration(resources, name: str) -> dict:
     return next(r for r in props_of(resources, name)["rules"] if r["id"] == "Expiration_EndUser_Assignment")
 
 
-def test_pim_activation_longer_than_the_maximum_is_refused(pulumi_mocks):
-    resources = sample_resources(pulumi_mocks)
+def test_pim_activation_longer_than_the_maximum_is_refused(sample_declared):
+    resources = sample_resources(sample_declared)
     rule = "pim-activation-maximum"
     _expiration(resources, "baseline-pim-priv-pim-29232cdf")["maximumDuration"] = "PT8H"
     found = violations(resources)
@@ -186,8 +186,8 @@ def test_pim_activation_limit_applies_to_group_pim_settings_too():
     assert "PT12H" in found["pim-activation-maximum"][0]
 
 
-def test_activation_without_mfa_or_justification_is_advisory(pulumi_mocks):
-    resources = sample_resources(pulumi_mocks)
+def test_activation_without_mfa_or_justification_is_advisory(sample_declared):
+    resources = sample_resources(sample_declared)
     rule = next(r for r in props_of(resources, "baseline-pim-priv-pim-194ae4cb")["rules"] if r["id"] == "Enablement_EndUser_Assignment")
     rule["enabledRules"] = ["Justification"]
     found = violations(resources)
@@ -239,3 +239,14 @@ def test_sample_policy_config_names_real_policies_and_matches_their_schemas():
     stack = yaml.safe_load(Path(SAMPLE_STACK).read_text())["config"]
     assert SAMPLE_CONFIG["ca-excludes-emergency-access"]["emergencyAccessObjectIds"] == stack["ztb:emergencyAccessUserIds"]
     assert SAMPLE_CONFIG["pim-activation-maximum"]["maximumActivationDuration"] == stack["ztb:pim"]["activationMaxDuration"]
+
+
+def test_the_packs_emergency_group_is_the_models():
+    """The pack runs without ztb installed, so it keeps its own copy of the control ID: tie the two."""
+    from ztb.model.controls import Kind
+    from ztb.model.groups import EmergencyAccess
+
+    pattern = ztb_policies.EMERGENCY_GROUP_NAME
+    assert pattern.pattern == rf"(?:^|-){EmergencyAccess.CONTROL_ID.lower()}$"
+    names = {c.id: f"baseline-groups-{c.id.lower()}" for c in build(load_stack_file(SAMPLE_STACK)).of_kind(Kind.GROUP)}
+    assert [cid for cid, name in names.items() if pattern.search(name)] == [EmergencyAccess.CONTROL_ID]

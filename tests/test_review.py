@@ -20,7 +20,11 @@ from ztb.review import judge as rv
 from ztb.review import render as review_render
 from ztb.cli.review import command
 from ztb.compare.normalize import compare
-from ztb.review.preview import CA_TYPE, GROUP_TYPE, SECRET, UNKNOWN, is_dynamic, load_preview, parse_urn, read_steps
+from ztb.review.preview import CA_TYPE, GROUP_TYPE, is_dynamic, load_preview, parse_urn
+from ztb.review.result import ResourceChange, Review
+from ztb.review.stack import read_config
+from ztb.review.steps import read_steps
+from ztb.sentinels import SECRET, UNKNOWN
 
 FIXTURES = Path(__file__).parent / "fixtures" / "preview"
 #: Every digest fixture and the exit code of `ztb review --fail-on weakens` on it.
@@ -50,8 +54,8 @@ def run_doc(doc: dict, tmp_path: Path, *args: str):
     return run(str(path), *args)
 
 
-def reviewed(doc: dict) -> rv.Review:
-    read = rv.read_config(doc)
+def reviewed(doc: dict) -> Review:
+    read = read_config(doc)
     return rv.review(doc, read.baseline, read.note, read.unusable)
 
 
@@ -59,7 +63,7 @@ def step_of(doc: dict, control: str, op: str | None = None) -> dict:
     return next(s for s in doc["steps"] if s["urn"].endswith(f"-{control.lower()}") and (op is None or s["op"] == op))
 
 
-def change_of(r: rv.Review, control: str) -> rv.ResourceChange:
+def change_of(r: Review, control: str) -> ResourceChange:
     return next(c for c in r.changes if c.control_id == control)
 
 

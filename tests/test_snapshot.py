@@ -12,7 +12,8 @@ from tests.conftest import GRAPH_SAMPLES, SAMPLE_STACK
 from ztb.cli.plan import command as plan_command
 from ztb.config import load_stack_file
 from ztb.model.baseline import build
-from ztb.tenant.snapshot import COLLECTIONS, SnapshotError, ideal_snapshot, load, render_snapshot, validate
+from ztb.tenant.ideal import ideal_snapshot, render_snapshot
+from ztb.tenant.snapshot import COLLECTIONS, SnapshotError, load, validate
 
 SAMPLE = build(load_stack_file(SAMPLE_STACK))
 IDEAL = ideal_snapshot(SAMPLE)

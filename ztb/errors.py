@@ -1,24 +1,24 @@
-"""Exit codes are a contract with pipeline authors (`terraform plan -detailed-exitcode`)."""
+"""The one base of every problem a user can fix, so the command line handles them in one place.
+
+The library raises a :class:`ZtbError` (or a subclass naming the subsystem: ``ConfigError``,
+``SnapshotError``, ``GraphError`` ...) whose message is one complete line per problem, naming the
+fix. It never prints and never exits: ``ztb.cli`` turns the error into ``Error: <line>`` lines on
+stderr and the process's exit code. This module imports nothing, so every layer (the Pulumi
+providers included) can derive from it at no start-up cost.
+"""
 
 from __future__ import annotations
 
-import click
 
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_CHANGES = 2  # drift found / changes pending
-EXIT_WEAKENS = 3  # `ztb review --fail-on weakens`
+class ZtbError(Exception):
+    """A problem the user can fix: one line per problem, shown without a traceback.
 
+    ``exit_code`` is what the command line exits with (1, "could not tell", unless a subclass or
+    the raiser says otherwise); the library only states the fact, the CLI maps it.
+    """
 
-class ZtbError(click.ClickException):
-    """A problem the user can fix: printed as ``Error: <one line per problem>``, never a traceback."""
+    exit_code: int = 1
 
-    exit_code = EXIT_ERROR
-
-    def __init__(self, message: str, exit_code: int = EXIT_ERROR) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
-    def show(self, file=None) -> None:  # one "Error:" line per problem
-        for line in self.format_message().splitlines():
-            click.echo(f"Error: {line}", err=True)
+    def lines(self) -> list[str]:
+        """The message as the lines the CLI prints, each prefixed ``Error:``."""
+        return str(self).splitlines() or [type(self).__name__]

@@ -7,35 +7,17 @@ false one in front of an auditor.
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
-from importlib import resources
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from ztb.catalogue import roles as rc
-from ztb.model.controls import Control
+from ztb.catalogue import strengths
 
-#: Built-in authentication strengths and their allowed combinations, shipped as data from
-#: Graph's documented list (ztb/data/authentication-strengths.json names its source).
-BUILT_IN_STRENGTHS = {
-    sid: set(v["allowedCombinations"])
-    for sid, v in json.loads(resources.files("ztb.data").joinpath("authentication-strengths.json").read_text())["builtInStrengths"].items()
-}
-PHISHING_RESISTANT = {"windowsHelloForBusiness", "fido2", "x509CertificateMultiFactor"}
+if TYPE_CHECKING:  # the model applies the crosswalk; the crosswalk needs only a control's fields
+    from ztb.model.controls import Control
 
 TEMPLATE_REQUIRE_MFA_ADMINS = "ca-template:c7503427-338e-4c5e-902d-abe252abfb43"
 TEMPLATE_BLOCK_LEGACY_AUTH = "ca-template:0b2282f9-2862-4178-88b5-d79340b36cb8"
-
-#: Where each item's text comes from, for the README and `ztb plan`.
-ITEMS = {
-    "MS.AAD.3.6v1": "CISA SCuBA: phishing-resistant MFA SHALL be required for highly privileged roles",
-    "MS.AAD.7.6v1": "CISA SCuBA: activation of the Global Administrator role SHALL require approval",
-    "MS.AAD.7.7v1": "CISA SCuBA: eligible and active highly privileged role assignments SHALL trigger an alert",
-    "MS.AAD.7.8v1": "CISA SCuBA: user activation of the Global Administrator role SHALL trigger an alert",
-    "MS.AAD.7.9v1": "CISA SCuBA: user activation of other highly privileged roles SHOULD trigger an alert",
-    TEMPLATE_REQUIRE_MFA_ADMINS: "Microsoft CA template: Require multifactor authentication for admins",
-    TEMPLATE_BLOCK_LEGACY_AUTH: "Microsoft CA template: Block legacy authentication",
-}
 
 
 def _users(p: dict) -> dict:
@@ -46,9 +28,9 @@ def _apps(p: dict) -> list:
     return ((p.get("conditions") or {}).get("applications") or {}).get("includeApplications") or []
 
 
-def _strength_combos(p: dict) -> set[str] | None:
+def _strength_combos(p: dict) -> Optional[frozenset[str]]:
     strength = (p.get("grantControls") or {}).get("authenticationStrength") or {}
-    return BUILT_IN_STRENGTHS.get(strength.get("id", ""))
+    return strengths.combinations(strength.get("id", ""))
 
 
 def _role_ids(flag: str) -> set[str]:
@@ -63,7 +45,7 @@ def ms_aad_3_6(p: dict, _c: Control | None = None) -> bool:
         and "All" in _apps(p)
         and not (_users(p).get("excludeRoles") or [])
         and combos is not None
-        and combos <= PHISHING_RESISTANT
+        and combos <= strengths.PHISHING_RESISTANT_METHODS
     )
 
 

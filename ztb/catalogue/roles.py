@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from ztb.errors import ZtbError
+
 GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 #: Flag column -> who counts the role privileged, in words a warning can use.
@@ -57,7 +59,7 @@ class Role:
         return self.template_id.split("-")[0].lower()
 
 
-class UnknownRoleError(ValueError):
+class UnknownRoleError(ZtbError, ValueError):
     """A role name that the catalogue does not hold; the message names the closest match."""
 
 

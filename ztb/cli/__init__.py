@@ -1,38 +1,20 @@
 """The `ztb` command line: plan, roles, export, drift and review of the privileged baseline.
 
 Exit codes follow `terraform plan -detailed-exitcode`: 0 in sync or nothing to do, 2 drift or
-changes, 1 error; `ztb review --fail-on weakens` adds 3. Errors are one line each, no traceback.
+changes, 1 error; `ztb review --fail-on weakens` adds 3 (ztb/cli/exit_codes.py). Errors are one line
+each, no traceback: the library raises ztb.errors.ZtbError, ztb/cli/base.py prints it. Each command
+module parses, calls the library and prints, importing the library only when it runs.
 """
 
 from __future__ import annotations
 
-import sys
+import os
 
 import click
 
 from ztb import __version__
-from ztb.errors import EXIT_ERROR
 from ztb.cli import drift, export, plan, review, roles
-
-
-class ZtbGroup(click.Group):
-    """Usage errors exit 1, not click's 2: exit 2 means drift or changes to a pipeline here."""
-
-    def main(self, *args, **kwargs):
-        kwargs.pop("standalone_mode", None)
-        try:
-            result = super().main(*args, standalone_mode=False, **kwargs)
-        except click.UsageError as e:
-            hint = f" (see `{e.ctx.command_path} --help`)" if e.ctx else ""
-            click.echo(f"Error: {e.format_message()}{hint}", err=True)
-            sys.exit(EXIT_ERROR)
-        except click.ClickException as e:
-            e.show()
-            sys.exit(e.exit_code)
-        except click.Abort:
-            click.echo("Error: aborted", err=True)
-            sys.exit(EXIT_ERROR)
-        sys.exit(result if isinstance(result, int) else 0)
+from ztb.cli.base import ZtbGroup
 
 
 @click.group(cls=ZtbGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -49,4 +31,8 @@ cli.add_command(drift.command, "drift")
 
 
 def main() -> None:
+    """The `ztb` script. pydantic (the stack config's schema) would otherwise scan every installed
+    distribution's entry points for plugins on the first model built: start-up time that grows with
+    the environment, for plugins the command line never uses. Set the variable to enable them."""
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     cli()

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import click
 
-from ztb.errors import EXIT_CHANGES, ZtbError
-from ztb.cli.options import config_option, load_baseline, warn
-from ztb.cli.export import graph_url_option, read_tenant, scrub, write_output
+from ztb.cli.base import ZtbCommand
+from ztb.cli.exit_codes import EXIT_CHANGES
+from ztb.cli.options import config_option, graph_url_option, load_baseline, read_tenant_live, scrub, warn
+from ztb.errors import ZtbError
 
 FORMATS = ["text", "markdown", "json", "junit", "sarif"]
 
 
-@click.command()
+@click.command(cls=ZtbCommand)
 @config_option
 @click.option("--snapshot", "snapshot_path", default=None, help="Compare with this `ztb export` file (`-` for stdin) instead of reading the tenant.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
@@ -36,18 +37,21 @@ def command(config_path: str, snapshot_path: str | None, fmt: str, previous: str
         ztb drift --snapshot tenant.json --format sarif --out drift.sarif
         ztb drift --format json --previous last.json --out now.json
     """
-    from ztb.drift import detect as drift
+    from ztb.cli.outfile import write_output
     from ztb.drift import formats as drift_formats
+    from ztb.drift.detect import detect
+    from ztb.drift.history import load_previous, mark_history
+    from ztb.drift.report import DriftError
     from ztb.tenant.snapshot import SnapshotError, load
 
     baseline = load_baseline(config_path)
     warn(baseline)
     try:
-        snap = load(snapshot_path) if snapshot_path else read_tenant(baseline, graph_url)
-        report = drift.detect(baseline, snap)
+        snap = load(snapshot_path) if snapshot_path else read_tenant_live(baseline, graph_url)
+        report = detect(baseline, snap)
         if previous:
-            drift.mark_history(report, drift.load_previous(previous))
-    except (SnapshotError, drift.DriftError) as e:
+            mark_history(report, load_previous(previous))
+    except (SnapshotError, DriftError) as e:  # may quote the file or the tenant: no secret in the line
         raise ZtbError(scrub(str(e))) from None
     text = drift_formats.render(report, fmt, config_path)
     if out:

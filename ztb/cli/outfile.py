@@ -22,8 +22,14 @@ import tempfile
 
 import click
 
+from ztb.cli.options import scrub
 from ztb.errors import ZtbError
-from ztb.render.plan import truncate
+
+
+def truncate(value: str, limit: int) -> str:
+    from ztb.render.plan import truncate as shorten  # the model behind it is loaded only on a failure
+
+    return shorten(value, limit)
 
 
 def _target(path: str) -> tuple[str, int | None]:
@@ -81,3 +87,8 @@ def write_atomically(path: str, text: str) -> None:
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+def write_output(path: str, text: str) -> None:
+    """``--out`` (or ``-``): the text with any secret the process has seen removed, written whole."""
+    write_atomically(path, scrub(text, data=True))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import click
 
+from ztb.cli.base import ZtbCommand
 from ztb.cli.options import config_option, load_baseline, warn
 
 
-@click.command()
+@click.command(cls=ZtbCommand)
 @config_option
 @click.option("--format", "fmt", type=click.Choice(["table", "markdown", "json", "snapshot"]), default="table", show_default=True)
 def command(config_path: str, fmt: str) -> None:
@@ -27,7 +28,7 @@ def command(config_path: str, fmt: str) -> None:
     if fmt == "json":
         click.echo(render.plan_json(baseline))
     elif fmt == "snapshot":
-        from ztb.tenant.snapshot import render_snapshot
+        from ztb.tenant.ideal import render_snapshot
 
         click.echo(render_snapshot(baseline))
     else:

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import click
 
-from ztb.errors import EXIT_ERROR, EXIT_OK, ZtbError
+from ztb.cli.base import ZtbCommand
+from ztb.cli.exit_codes import EXIT_ERROR, EXIT_OK, EXIT_WEAKENS
+from ztb.errors import ZtbError
+
+if TYPE_CHECKING:
+    from ztb.review.result import Review
 
 
 def _read(preview: str) -> tuple[bytes, str]:
-    """At most one byte past the size limit, so a huge file or /dev/zero costs the limit, not the file."""
+    """The preview's bytes (at most one past the size limit: /dev/zero costs the limit) and its name."""
+    from ztb.inputfile import read_bytes
     from ztb.review.preview import MAX_PREVIEW_BYTES
 
-    if preview == "-":
-        return click.get_binary_stream("stdin").read(MAX_PREVIEW_BYTES + 1), "stdin"
     try:
-        with open(preview, "rb") as f:
-            return f.read(MAX_PREVIEW_BYTES + 1), preview
+        return read_bytes(preview, MAX_PREVIEW_BYTES), "stdin" if preview == "-" else preview
     except FileNotFoundError:
         raise ZtbError(f"{preview}: no such file; write it with `pulumi preview --json > {preview}`") from None
     except IsADirectoryError:
@@ -26,7 +29,18 @@ def _read(preview: str) -> tuple[bytes, str]:
         raise ZtbError(f"{preview}: cannot read ({e.strerror}); pass a readable file or - for stdin") from None
 
 
-@click.command()
+def exit_code(result: Review, fail_on: Optional[str]) -> int:
+    """With ``--fail-on weakens``: 1 when the preview cannot be vouched for (whatever else it holds),
+    3 when one of the pull request's own changes weakens security, else 0. Drift the pull request
+    reverts is reported, not counted; drift it keeps is its change. Without --fail-on: 0."""
+    if fail_on != "weakens":
+        return EXIT_OK
+    if result.cannot_vouch:
+        return EXIT_ERROR
+    return EXIT_WEAKENS if result.weakening else EXIT_OK
+
+
+@click.command(cls=ZtbCommand)
 @click.argument("preview", metavar="PREVIEW.json")
 @click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False),
               help="Stack config (Pulumi.<stack>.yaml) for control titles and the emergency-access IDs "
@@ -50,27 +64,25 @@ def command(preview: str, config_path: Optional[str], fmt: str, fail_on: Optiona
         pulumi preview --json > preview.json
         ztb review preview.json --config Pulumi.prod.yaml --fail-on weakens
     """
-    from ztb.review import preview as preview_doc
-    from ztb.review import judge as rv
-    from ztb.review import render as review_render
     from ztb.cli.options import load_baseline
+    from ztb.review import preview as preview_doc
+    from ztb.review import render as review_render
+    from ztb.review.judge import review
+    from ztb.review.stack import read_config
 
     data, source = _read(preview)
-    try:
-        doc = preview_doc.load_preview(preview_doc.decode_preview(data, source), source)
-        if config_path:
-            baseline, note, unusable = load_baseline(config_path), None, None
-        else:
-            read = rv.read_config(doc)
-            baseline, note, unusable = read.baseline, read.note, read.unusable
-        result = rv.review(doc, baseline, note, unusable)
-    except preview_doc.PreviewError as e:
-        raise ZtbError(str(e)) from None
+    doc = preview_doc.load_preview(preview_doc.decode_preview(data, source), source)
+    if config_path:
+        baseline, note, unusable = load_baseline(config_path), None, None
+    else:
+        read = read_config(doc)
+        baseline, note, unusable = read.baseline, read.note, read.unusable
+    result = review(doc, baseline, note, unusable)
     if fmt == "json":
         click.echo(review_render.to_json(result))
     else:
         click.echo(review_render.to_markdown(result), nl=False)
-    code = rv.exit_code(result, fail_on)
+    code = exit_code(result, fail_on)
     if code == EXIT_ERROR:
         # The comment above says why in full; the check's log gets one line.
         raise ZtbError("cannot vouch for this preview: " + "; ".join(result.cannot_vouch).replace("\n", " "))

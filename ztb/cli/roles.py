@@ -7,10 +7,11 @@ import os
 
 import click
 
+from ztb.cli.base import ZtbCommand
 from ztb.cli.options import config_option, load_baseline
 
 
-@click.command()
+@click.command(cls=ZtbCommand)
 @config_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def command(config_path: str, fmt: str) -> None:

@@ -21,7 +21,7 @@ users, a setting in its own right) is compared as it is.
 Public API::
 
     canonical(kind, obj)                -> comparable form of a Graph object
-    compare(kind, desired, actual)      -> [Change(path, desired, actual)]
+    compare(kind, desired, actual, both_ways=False) -> [Change(path, desired, actual)]
 
 Paths are dotted Graph paths; lists of objects with an ``id`` are keyed by it
 (``rules[Expiration_EndUser_Assignment].maximumDuration``); other lists are compared as sets and
@@ -34,13 +34,14 @@ condition someone adds in the portal (a location, a device filter) changes who t
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Callable
 
 from pydantic import TypeAdapter, ValidationError
+
+from ztb.compare.values import integral
 
 _DURATION_RE = re.compile(r"^-?P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$", re.I)
 _TIMEDELTA = TypeAdapter(timedelta)
@@ -93,20 +94,16 @@ def duration_seconds(value: str) -> float | None:
 
 
 def _scalar(key: str, value: Any) -> Any:
-    if isinstance(value, bool) or value is None:
+    if not isinstance(value, str):
+        return integral(value)
+    if key in PROSE:
         return value
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
-        if key in PROSE:
-            return value
-        seconds = duration_seconds(value)
-        if seconds is not None:
-            return f"duration:{int(seconds) if float(seconds).is_integer() else seconds}"
-        if key == "@odata.type":
-            return value.lstrip("#").lower()
-        return value.lower()
-    return value
+    seconds = duration_seconds(value)
+    if seconds is not None:
+        return f"duration:{integral(seconds)}"
+    if key == "@odata.type":
+        return value.lstrip("#").lower()
+    return value.lower()
 
 
 def _empty(value: Any) -> bool:
@@ -123,51 +120,56 @@ def session_control_off(path: str, value: Any) -> bool:
             and path.startswith("sessionControls.") and path.count(".") == 1)
 
 
+#: Keys of an object at ``path`` that are not part of what a baseline manages, one row per reason:
+#: OData annotations (``@odata.context``, ``authenticationStrength@odata.context``) but the type;
+#: a type annotation Graph's GET omits; server-set fields (an ``id`` inside an object is its
+#: identity, not server-set); server-set fields of list items; write-only properties.
+_DROPPED: tuple[Callable[[str, str, str], bool], ...] = (
+    lambda kind, path, k: "@odata." in k and k != "@odata.type",
+    lambda kind, path, k: k == "@odata.type" and _drop_type(kind, path),
+    lambda kind, path, k: k in SERVER_SET and not (k == "id" and bool(path)),
+    lambda kind, path, k: k in ITEM_SERVER_SET.get((kind, path), ()),
+    lambda kind, path, k: k in WRITE_ONLY.get(kind, ()) and not path,
+)
+
+
 def _canon(kind: str, value: Any, path: str, key: str) -> Any:
     if kind == "conditionalAccessPolicy" and session_control_off(path, value):
         return None
     if path in REFERENCE_PATHS and isinstance(value, dict):
         return {"id": _scalar("id", value.get("id"))} if value.get("id") else None
     if isinstance(value, dict):
-        out = {}
-        for k, v in value.items():
-            if k.startswith("@odata.") and k != "@odata.type":
-                continue
-            if "@odata." in k and k != "@odata.type":  # annotations such as authenticationStrength@odata.context
-                continue
-            if k == "@odata.type" and _drop_type(kind, path):
-                continue
-            if k in SERVER_SET and not _keeps_id(kind, path, k):
-                continue
-            if k in ITEM_SERVER_SET.get((kind, path), ()):
-                continue
-            if k in WRITE_ONLY.get(kind, ()) and not path:
-                continue
-            child = f"{path}.{k}" if path else k
-            c = _canon(kind, v, child, k)
-            if _empty(c) or DEFAULT_OFF.get(child, object()) == c:
-                continue
-            out[k] = c
-        return out or None
+        return _canon_object(kind, value, path)
     if isinstance(value, list):
-        pairs = [(v, _canon(kind, v, path, key)) for v in value]
-        pairs = [(v, c) for v, c in pairs if not _empty(c)]
-        items = [c for _, c in pairs]
-        if items and _keyed(value) and "id" not in ITEM_SERVER_SET.get((kind, path), ()):
-            # Keyed by the id as Graph spells it, so paths read `rules[Expiration_EndUser_Assignment]`.
-            return {"[%s]" % v["id"]: c for v, c in pairs}
-        unique = {_sort_key(i): i for i in items}
-        return [unique[k] for k in sorted(unique)] or None
+        return _canon_list(kind, value, path, key)
     return _scalar(key, value)
+
+
+def _canon_object(kind: str, value: dict, path: str) -> dict | None:
+    """Managed keys only, each canonical; a key whose value is empty or Graph's "off" is absent."""
+    out = {}
+    for k, v in value.items():
+        if any(dropped(kind, path, k) for dropped in _DROPPED):
+            continue
+        child = f"{path}.{k}" if path else k
+        c = _canon(kind, v, child, k)
+        if not (_empty(c) or DEFAULT_OFF.get(child, object()) == c):
+            out[k] = c
+    return out or None
+
+
+def _canon_list(kind: str, value: list, path: str, key: str) -> Any:
+    """Objects with an id keyed by it as Graph spells it, so paths read
+    ``rules[Expiration_EndUser_Assignment]``; any other list as a sorted set."""
+    pairs = [(v, c) for v in value if not _empty(c := _canon(kind, v, path, key))]
+    if pairs and _keyed(value) and "id" not in ITEM_SERVER_SET.get((kind, path), ()):
+        return {"[%s]" % v["id"]: c for v, c in pairs}
+    unique = {_sort_key(c): c for _, c in pairs}
+    return [unique[k] for k in sorted(unique)] or None
 
 
 def _keyed(raw: list) -> bool:
     return all(isinstance(v, dict) and v.get("id") for v in raw)
-
-
-def _keeps_id(kind: str, path: str, key: str) -> bool:
-    # Inside lists keyed by id (PIM rules), the id is the identity, not a server-set field.
-    return key == "id" and bool(path)
 
 
 def _drop_type(kind: str, path: str) -> bool:
@@ -196,12 +198,25 @@ def _walk(kind: str, d: Any, a: Any, path: str, symmetric: bool, out: list[tuple
         out.append((path, d, a))
 
 
-def compare(kind: str, desired: dict[str, Any], actual: dict[str, Any] | None, *, include_write_only: bool = False) -> list[Change]:
+def compare(kind: str, desired: dict[str, Any], actual: dict[str, Any] | None, *, include_write_only: bool = False,
+            both_ways: bool = False) -> list[Change]:
     """Field-level differences between a desired state and an actual (or new) object.
 
     ``include_write_only`` also compares the properties Graph never returns (a group's members):
     right when both sides are what was sent, as the old and new inputs of a preview are.
+    ``both_ways`` also reports what only ``actual`` names, for every kind: right when neither side
+    is a desired state with tenant defaults around it, as in review's old and new inputs, where a
+    field the new inputs add (a rule, a setting) is a change like any other.
     """
+    paths = _changed(kind, desired, actual, include_write_only)
+    if both_ways:
+        seen = set(paths)
+        paths += [p for p in _changed(kind, actual, desired, include_write_only) if p not in seen]
+    return [Change(path, _shown(kind, desired, path), _shown(kind, actual, path)) for path in paths]
+
+
+def _changed(kind: str, desired: Any, actual: Any, include_write_only: bool) -> list[str]:
+    """The paths that differ, looking at what ``desired`` names (and, for symmetric kinds, ``actual``)."""
     cd = canonical(kind, desired) or {}
     ca = canonical(kind, actual) if actual is not None else {}
     ca = ca or {}
@@ -211,11 +226,12 @@ def compare(kind: str, desired: dict[str, Any], actual: dict[str, Any] | None, *
         ca = {"rules": {k: v for k, v in rules.items() if k in cd["rules"]}}
     raw: list[tuple[str, Any, Any]] = []
     _walk(kind, cd, ca, "", kind in SYMMETRIC_KINDS, raw)
+    paths = [path for path, _, _ in raw]
     if include_write_only:
         for k in sorted(WRITE_ONLY.get(kind, ())):
             if _canon(kind, (desired or {}).get(k), k, k) != _canon(kind, (actual or {}).get(k), k, k):
-                raw.append((k, None, None))
-    return [Change(path, _shown(kind, desired, path), _shown(kind, actual, path)) for path, _, _ in raw]
+                paths.append(k)
+    return paths
 
 
 def _shown(kind: str, obj: Any, path: str) -> Any:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ztb.errors import ZtbError
+
 STRENGTH_PATH = "/policies/authenticationStrengthPolicies/"
 #: Grant controls pulumi-azuread 6.11 (terraform-provider-azuread v3.9.0) accepts: its schema's
 #: list, which has neither ``riskRemediation`` nor Graph's ``unknownFutureValue`` sentinel.
@@ -67,7 +69,7 @@ PATHS = {
 }
 
 
-class UnsupportedByAzureadError(ValueError):
+class UnsupportedByAzureadError(ZtbError, ValueError):
     """The desired state uses something pulumi-azuread cannot deploy."""
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from dataclasses import dataclass
+from typing import Any, Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_azuread as azuread
@@ -10,8 +11,39 @@ import pulumi_azuread as azuread
 from ztb.deploy.azuread import to_args, to_azuread
 from ztb.model import groups as g
 from ztb.model.baseline import Baseline
-from ztb.model.conditional_access import MissingExclusionError
-from ztb.model.controls import group_ref, resolve_refs
+from ztb.model.conditional_access import MissingExclusionError, require_exclusion
+from ztb.model.controls import Control, Kind, resolve_refs
+from ztb.model.groups import EmergencyAccess
+
+
+@dataclass(frozen=True)
+class ConditionalAccessArgs:
+    """What the component deploys: the policies, the groups' IDs and the exclusion they must carry.
+
+    Built and checked once: every policy excludes the emergency-access group and its ID is among
+    ``group_ids``, so the component cannot be given a policy set that could lock the tenant out.
+    """
+
+    policies: Sequence[Control]
+    #: Group key -> object ID (the ``PrivilegedGroups`` outputs).
+    group_ids: Mapping[str, pulumi.Input[str]]
+    emergency: EmergencyAccess
+    #: Group key -> object ID the config names: the model writes these IDs literally into the
+    #: policies, the component ties them to its lookups.
+    referenced: Mapping[str, str]
+
+    def __post_init__(self) -> None:
+        if self.emergency.GROUP_KEY not in self.group_ids:
+            raise MissingExclusionError("PrivilegedConditionalAccess needs the emergency-access group's ID; none was given")
+        for control in self.policies:
+            require_exclusion(control, self.emergency)
+
+    @classmethod
+    def of(cls, baseline: Baseline, group_ids: Mapping[str, pulumi.Input[str]]) -> ConditionalAccessArgs:
+        return cls(
+            policies=baseline.of_kind(Kind.CONDITIONAL_ACCESS_POLICY), group_ids=group_ids,
+            emergency=baseline.emergency, referenced=g.known_ids(baseline.of_kind(Kind.GROUP)),
+        )
 
 
 def _require_ids(values: list[Any], policy: str) -> list[Any]:
@@ -24,38 +56,21 @@ def _require_ids(values: list[Any], policy: str) -> list[Any]:
 class PrivilegedConditionalAccess(pulumi.ComponentResource):
     """Every privileged CA policy of the model, deployed through pulumi-azuread.
 
-    Construction fails unless each policy excludes the emergency-access group; the check runs
-    again on the resolved object IDs, because the lockout to prevent is an exclusion list that is
-    empty at apply time.
+    The arguments guarantee each policy excludes the emergency-access group; at apply time the
+    component checks that every group it names resolved to an object ID, because the lockout to
+    prevent is an exclusion list that is empty when it reaches the tenant.
     """
 
     policy_ids: dict[str, pulumi.Output[str]]
 
-    def __init__(
-        self,
-        name: str,
-        baseline: Baseline,
-        group_ids: Mapping[str, pulumi.Input[str]],
-        opts: Optional[pulumi.ResourceOptions] = None,
-    ) -> None:
+    def __init__(self, name: str, args: ConditionalAccessArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__("ztb:index:PrivilegedConditionalAccess", name, {}, opts)
-        if g.EMERGENCY not in group_ids:
-            raise MissingExclusionError("PrivilegedConditionalAccess needs the emergency-access group's ID; none was given")
-        emergency = baseline.config.emergencyAccessGroupId or group_ref(g.EMERGENCY)
         # Groups the config names by ID appear in the model as literal IDs; tie them to the
         # component's lookups so a group that is not in the tenant fails before any policy exists.
-        looked_up = {
-            c.meta["objectId"]: group_ids[c.meta["groupKey"]]
-            for c in baseline.of_kind("group")
-            if "objectId" in c.meta and c.meta["groupKey"] in group_ids
-        }
+        looked_up = {oid: args.group_ids[key] for key, oid in args.referenced.items() if key in args.group_ids}
         self.policy_ids = {}
-        for control in baseline.of_kind("conditionalAccessPolicy"):
-            excluded = control.desired["conditions"]["users"]["excludeGroups"]
-            if emergency not in excluded:
-                raise MissingExclusionError(f"{control.id}: policy does not exclude the emergency-access group")
-            resolved = resolve_refs(control.desired, dict(group_ids))
-            wire = to_azuread(resolved)
+        for control in args.policies:
+            wire = to_azuread(resolve_refs(control.desired, dict(args.group_ids)))
             users = wire["conditions"]["users"]
             for field in ("excludedGroups", "includedGroups"):
                 if field in users:

@@ -6,9 +6,16 @@ from typing import Mapping, Optional
 
 import pulumi
 
-from ztb.model.baseline import Baseline
-from ztb.providers import import_options, resolve_inputs
+from ztb.deploy.args import ControlsArgs, dynamic_props
+from ztb.model.controls import Kind
+from ztb.providers import import_options
 from ztb.providers.compliance import DeviceCompliancePolicy, inputs_from_desired
+
+
+class DeviceComplianceArgs(ControlsArgs):
+    """The ``deviceCompliancePolicy`` controls, and the group IDs their assignments name."""
+
+    KIND = Kind.DEVICE_COMPLIANCE_POLICY
 
 
 class DeviceCompliance(pulumi.ComponentResource):
@@ -30,23 +37,19 @@ class DeviceCompliance(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        baseline: Baseline,
-        group_ids: Mapping[str, pulumi.Input[str]],
+        args: DeviceComplianceArgs,
         graph_url: Optional[pulumi.Input[str]] = None,
         opts: Optional[pulumi.ResourceOptions] = None,
         import_ids: Optional[Mapping[str, str]] = None,
     ) -> None:
         super().__init__("ztb:index:DeviceCompliance", name, {}, opts)
         self.policy_ids = {}
-        controls = baseline.of_kind("deviceCompliancePolicy")
+        controls = args.controls
         # Assign-only controls adopt their existing policy on create; only a managed one is imported.
-        imports = import_options(import_ids, [c.id for c in controls if not c.meta.get("assignOnly")], "DeviceCompliance")
+        imports = import_options(import_ids, [c.id for c in controls if not c.meta.assign_only], "DeviceCompliance")
         for control in controls:
-            inputs = inputs_from_desired(control.desired, assign_only=bool(control.meta.get("assignOnly")))
-            props = resolve_inputs(inputs, dict(group_ids), tuple(inputs))
-            props["controlId"] = control.id
-            if graph_url is not None:
-                props["graphUrl"] = graph_url
+            inputs = inputs_from_desired(control.desired, assign_only=control.meta.assign_only)
+            props = dynamic_props(control, inputs, tuple(inputs), args.group_ids, graph_url)
             policy = DeviceCompliancePolicy(
                 f"{name}-{control.id.lower()}", props, opts=pulumi.ResourceOptions(parent=self, import_=imports.get(control.id))
             )

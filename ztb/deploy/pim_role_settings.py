@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Mapping, Optional
+from typing import Optional
 
 import pulumi
 
-from ztb.model.baseline import Baseline
-from ztb.providers import resolve_inputs
+from ztb.deploy.args import ControlsArgs, dynamic_props
+from ztb.model.controls import Kind
 from ztb.providers.pim import RoleManagementPolicy
 
 INPUT_KEYS = ("roleDefinitionId", "scopeId", "scopeType", "rules")
+
+
+class PimRoleSettingsArgs(ControlsArgs):
+    """The ``roleManagementPolicy`` controls, and the group IDs their rules may name (approvers)."""
+
+    KIND = Kind.ROLE_MANAGEMENT_POLICY
 
 
 class PimRoleSettings(pulumi.ComponentResource):
@@ -28,20 +34,16 @@ class PimRoleSettings(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        baseline: Baseline,
-        group_ids: Optional[Mapping[str, pulumi.Input[str]]] = None,
+        args: PimRoleSettingsArgs,
         graph_url: Optional[pulumi.Input[str]] = None,
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
         super().__init__("ztb:index:PimRoleSettings", name, {}, opts)
         self.policy_ids = {}
         self.policies_by_role = {}
-        for control in baseline.of_kind("roleManagementPolicy"):
-            props = resolve_inputs(control.desired, dict(group_ids or {}), INPUT_KEYS)
-            props["controlId"] = control.id
-            if graph_url is not None:
-                props["graphUrl"] = graph_url
+        for control in args.controls:
+            props = dynamic_props(control, control.desired, INPUT_KEYS, args.group_ids, graph_url)
             policy = RoleManagementPolicy(f"{name}-{control.id.lower()}", props, opts=pulumi.ResourceOptions(parent=self))
             self.policy_ids[control.id] = policy.id
-            self.policies_by_role[control.meta["templateId"]] = policy
+            self.policies_by_role[control.meta.template_id] = policy
         self.register_outputs({"policyIds": self.policy_ids})

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from dataclasses import dataclass
+from typing import Optional, Sequence
 
 import pulumi
 import pulumi_azuread as azuread
 
 from ztb.model.baseline import Baseline
+from ztb.model.controls import Control, Kind
+from ztb.model.groups import EmergencyAccess
+
+
+@dataclass(frozen=True)
+class PrivilegedGroupsArgs:
+    """The group controls to deploy, as the model built them (members and owners decided there)."""
+
+    groups: Sequence[Control]
+
+    @classmethod
+    def of(cls, baseline: Baseline) -> PrivilegedGroupsArgs:
+        return cls(groups=baseline.of_kind(Kind.GROUP))
 
 
 class PrivilegedGroups(pulumi.ComponentResource):
@@ -23,16 +37,17 @@ class PrivilegedGroups(pulumi.ComponentResource):
     place instead of replacing the protected emergency-access group).
     """
 
+    #: Group key -> object ID (exported as the stack output ``groupIds``).
     ids: dict[str, pulumi.Output[str]]
 
-    def __init__(self, name: str, baseline: Baseline, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(self, name: str, args: PrivilegedGroupsArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__("ztb:index:PrivilegedGroups", name, {}, opts)
         self.ids = {}
-        for control in baseline.of_kind("group"):
-            key = control.meta["groupKey"]
+        for control in args.groups:
+            meta = control.meta
             if not control.managed:
-                found = azuread.get_group_output(object_id=control.meta["objectId"], opts=pulumi.InvokeOptions(parent=self))
-                self.ids[key] = found.object_id
+                found = azuread.get_group_output(object_id=meta.object_id, opts=pulumi.InvokeOptions(parent=self))
+                self.ids[meta.group_key] = found.object_id
                 continue
             d = control.desired
             # Members only where the model declares them (break-glass accounts, eligible admins); an
@@ -51,9 +66,9 @@ class PrivilegedGroups(pulumi.ComponentResource):
                 members=members or None,
                 opts=pulumi.ResourceOptions(
                     parent=self,
-                    protect=key == "emergencyAccess",
-                    ignore_changes=list(control.meta.get("createOnly", [])),
+                    protect=meta.group_key == EmergencyAccess.GROUP_KEY,
+                    ignore_changes=list(meta.create_only),
                 ),
             )
-            self.ids[key] = group.object_id
+            self.ids[meta.group_key] = group.object_id
         self.register_outputs({"ids": self.ids})

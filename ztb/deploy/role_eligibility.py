@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Mapping, Optional
+from typing import Optional
 
 import pulumi
 
-from ztb.model.baseline import Baseline
-from ztb.providers import resolve_inputs
+from ztb.deploy.args import ControlsArgs, dynamic_props
+from ztb.deploy.pim_role_settings import PimRoleSettings
+from ztb.model.controls import Kind
 from ztb.providers.eligibility import RoleEligibility as EligibilityResource
 
-from ztb.deploy.pim_role_settings import PimRoleSettings
-
 INPUT_KEYS = ("action", "principalId", "roleDefinitionId", "directoryScopeId", "justification", "scheduleInfo")
+
+
+class RoleEligibilityArgs(ControlsArgs):
+    """The ``roleEligibility`` controls, and the group IDs their inputs may name."""
+
+    KIND = Kind.ROLE_ELIGIBILITY
 
 
 class RoleEligibility(pulumi.ComponentResource):
@@ -27,25 +32,22 @@ class RoleEligibility(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        baseline: Baseline,
-        group_ids: Optional[Mapping[str, pulumi.Input[str]]] = None,
+        args: RoleEligibilityArgs,
         pim: Optional[PimRoleSettings] = None,
         graph_url: Optional[pulumi.Input[str]] = None,
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
         super().__init__("ztb:index:RoleEligibility", name, {}, opts)
         self.schedule_ids = {}
-        for control in baseline.of_kind("roleEligibility"):
-            props = resolve_inputs(control.desired, dict(group_ids or {}), INPUT_KEYS)
-            props["controlId"] = control.id
-            if graph_url is not None:
-                props["graphUrl"] = graph_url
+        for control in args.controls:
+            meta = control.meta
+            props = dynamic_props(control, control.desired, INPUT_KEYS, args.group_ids, graph_url)
             depends_on = []
-            if pim is not None and control.meta["templateId"] in pim.policies_by_role:
-                depends_on.append(pim.policies_by_role[control.meta["templateId"]])
+            if pim is not None and meta.template_id in pim.policies_by_role:
+                depends_on.append(pim.policies_by_role[meta.template_id])
             # Earlier versions named the resource after the principal's first GUID segment, which
             # two principals can share; the alias keeps existing stacks' eligibilities in place.
-            aliases = [pulumi.Alias(name=f"{name}-{legacy.lower()}") for legacy in control.meta.get("legacyIds", [])]
+            aliases = [pulumi.Alias(name=f"{name}-{legacy.lower()}") for legacy in meta.legacy_ids]
             resource = EligibilityResource(
                 f"{name}-{control.id.lower()}", props,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on, aliases=aliases),

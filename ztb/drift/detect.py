@@ -7,13 +7,11 @@ assignment's roleDefinitionId, referenced objects by ID. What "equal" means is a
 :mod:`ztb.compare.normalize` and what a difference does of :mod:`ztb.compare.classify`; nothing here second-guesses
 either, so drift, review and the providers agree.
 
-Group members and owners are tamper paths, compared by object ID (types ignored) according to the
-group's ``meta["membership"]``: an exclusion group (emergency access, the audited CA exclusion
-group) weakens with any member the stack does not declare (excluded from every privileged policy)
-and with a declared break-glass member missing (lockout risk); the privileged (included) group
-weakens with a declared member missing and strengthens with an extra one; rollout rings compare
-owners only. Every group weakens with an owner the stack does not declare: an owner can change
-the membership.
+Group members and owners are compared in :mod:`ztb.drift.members`. Which tenant group each group
+control is, and so every group key's object ID, is resolved once, before any comparison
+(:mod:`ztb.tenant.groups`, the matcher export and the ideal snapshot use too), and with it the
+classifier's context (the break-glass objects, the emergency-access group included): the kinds
+are then compared in any order.
 
 Fails closed: a reference that cannot be resolved, a name that matches two groups, a watched group
 without its members or owners, or a ``--previous`` file of another tenant raises
@@ -22,107 +20,47 @@ without its members or owners, or a ``--previous`` file of another tenant raises
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
-from typing import Annotated, Any, Optional
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, TypeAdapter, ValidationError
-
+from ztb.catalogue.roles import resolve as resolve_role
 from ztb.compare import classify as cl
+from ztb.compare.normalize import canonical, compare
+from ztb.drift.history import load_previous, mark_history
+from ztb.drift.members import group_fields, membership_changes
+from ztb.drift.report import CHANGED, MISSING, NOT_ENFORCED, UNCOVERED, UNMANAGED, DriftError, Finding, Report
 from ztb.model import groups as g
 from ztb.model.baseline import Baseline
 from ztb.model.controls import Control, UnresolvedReferenceError, iter_refs, resolve_refs
-from ztb.compare.normalize import canonical, compare
 from ztb.render.plan import truncate
-from ztb.catalogue.roles import resolve as resolve_role
+from ztb.tenant.groups import by_display_name, group_ids, match_groups
 
-MISSING, CHANGED, NOT_ENFORCED, UNMANAGED, UNCOVERED = "missing", "changed", "notEnforced", "unmanaged", "uncovered"
-NEW, PERSISTING, FIXED = "new", "persisting", "fixed"
 ENABLED, REPORT_ONLY = "enabled", "enabledforreportingbutnotenforced"
 #: Groups whose members are privileged users (or the break-glass accounts): a policy that includes
 #: one of them reaches privileged users.
 PRIVILEGED_GROUP_KEYS = (g.PRIVILEGED, g.EMERGENCY, *g.RING_KEYS.values())
-EXCLUSION, INCLUDED, RING = "exclusion", "included", "ring"
-#: How a group's members are read when the model does not say (``meta["membership"]``).
-MEMBERSHIP = {g.EMERGENCY: EXCLUSION, g.CA_EXCLUSION: EXCLUSION, g.PRIVILEGED: INCLUDED,
-              **{k: RING for k in g.RING_KEYS.values()}}
-#: The config key that declares a group's members, named in the fix of an undeclared member.
-MEMBER_KEYS = {g.EMERGENCY: "ztb:emergencyAccessUserIds", g.CA_EXCLUSION: "ztb:conditionalAccessExclusionMemberIds",
-               g.PRIVILEGED: "ztb:eligibility"}
-#: What an owner the stack does not declare can do, by membership.
-OWNER_POWER = {
-    EXCLUSION: "can add accounts that every privileged policy then excludes",
-    INCLUDED: "can change who the privileged policies cover",
-    RING: "can move accounts into or out of a rollout ring",
-}
-
-
-class DriftError(ValueError):
-    """Drift cannot be told from this snapshot: one line naming the problem and the fix."""
-
-
-@dataclass
-class Finding:
-    control_id: str
-    kind: str
-    display_name: str
-    status: str
-    impact: str
-    reason: str
-    changes: list[dict[str, Any]] = field(default_factory=list)
-    object_id: Optional[str] = None
-    trend: Optional[str] = None
-    previous_status: Optional[str] = None
-
-    def as_dict(self) -> dict[str, Any]:
-        out = {
-            "controlId": self.control_id, "kind": self.kind, "displayName": self.display_name,
-            "status": self.status, "impact": self.impact, "reason": self.reason, "changes": self.changes,
-            "objectId": self.object_id,
-        }
-        if self.trend:
-            out["trend"] = self.trend
-        if self.previous_status and self.previous_status != self.status:
-            out["previousStatus"] = self.previous_status
-        return out
-
-
-@dataclass
-class Report:
-    findings: list[Finding]
-    controls: list[Control]
-    not_checked: dict[str, str]
-    tenant_id: str = ""
-    exported_at: str = ""
-    #: Unmanaged policies the stack accepts (ztb:acceptedUnmanagedPolicies) that do not weaken.
-    accepted: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def current(self) -> list[Finding]:
-        return [f for f in self.findings if f.trend != FIXED]
-
-    @property
-    def in_sync(self) -> bool:
-        return not self.current
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "inSync": self.in_sync,
-            "findings": [f.as_dict() for f in self.findings],
-            "tenantId": self.tenant_id,
-            "exportedAt": self.exported_at,
-            "notChecked": [{"controlId": k, "reason": v} for k, v in self.not_checked.items()],
-            "accepted": self.accepted,
-        }
+#: ``ztb drift`` finds the whole pipeline here: detection, its result types and ``--previous``.
+__all__ = ["DriftError", "Finding", "Report", "detect", "load_previous", "mark_history", "not_checked"]
 
 
 class _Drift:
-    def __init__(self, b: Baseline, snap: dict[str, Any]):
+    """One comparison of a baseline with a snapshot: the findings and accepted policies it collects."""
+
+    def __init__(self, b: Baseline, snap: dict[str, Any]) -> None:
         self.b, self.snap = b, snap
         self.findings: list[Finding] = []
-        self.ids: dict[str, str] = {}
-        self.ctx = cl.Context.of(b.emergency_ids)
         self.accepted: list[dict[str, Any]] = []
+        # Resolved once, before any kind is compared: which group each group control is, every
+        # group key's object ID, and the classifier's context with the emergency-access group.
+        self.matches = match_groups(b, snap["groups"])
+        for c, found in self.matches:
+            if c.managed and len(found) > 1:
+                raise DriftError(
+                    f"{c.id}: {len(found)} groups are named '{c.desired['displayName']}' ({', '.join(x['id'] for x in found)}), "
+                    "so drift cannot tell which one the stack manages; rename or delete the extra group"
+                )
+        self.ids = group_ids(self.matches)
+        emergency = self.ids.get(g.EMERGENCY)
+        self.ctx = cl.Context.of((b.emergency_ids | {emergency}) if emergency else b.emergency_ids)
 
     # -- helpers -----------------------------------------------------------------------------
     def _missing(self, c: Control, why: str) -> None:
@@ -159,113 +97,21 @@ class _Drift:
                 "(`pulumi up`) or re-export if the snapshot predates it"
             ) from None
 
-    @staticmethod
-    def _by_name(objs: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-        out: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for o in objs:
-            out[str(o.get("displayName") or "").casefold()].append(o)
-        return out
-
     # -- kinds -------------------------------------------------------------------------------
     def groups(self) -> None:
-        by_id = {str(x["id"]).lower(): x for x in self.snap["groups"]}
-        by_name = self._by_name(self.snap["groups"])
-        matched: list[tuple[Control, dict[str, Any], dict[str, Any]]] = []
-        for c in self.b.of_kind("group"):
-            key = c.meta["groupKey"]
-            if not c.managed:
-                self.ids[key] = c.meta["objectId"]
-                found_id = by_id.get(c.meta["objectId"].lower())
-                if found_id is None:
-                    self._missing(c, f"group {c.meta['objectId']} is not in the tenant")
-                else:
-                    matched.append((c, {}, found_id))  # referenced, not managed: only members and owners count
-                continue
-            found = by_name.get(c.desired["displayName"].casefold(), [])
-            if len(found) > 1:
-                raise DriftError(
-                    f"{c.id}: {len(found)} groups are named '{c.desired['displayName']}' ({', '.join(x['id'] for x in found)}), "
-                    "so drift cannot tell which one the stack manages; rename or delete the extra group"
-                )
+        for c, found in self.matches:
             if not found:
-                self._missing(c, f"no group named '{c.desired['displayName']}'")
-                continue
-            self.ids[key] = found[0]["id"]
-            matched.append((c, self._group_fields(c), found[0]))
-        if self.ids.get(g.EMERGENCY):
-            self.ctx = cl.Context.of(self.b.emergency_ids | {self.ids[g.EMERGENCY]})
-        for c, desired, actual in matched:
-            self._compare(c, desired, actual, self._membership(c, actual))
-
-    @staticmethod
-    def _group_fields(c: Control) -> dict[str, Any]:
-        """The group properties compared field by field: not members and owners (compared as
-        sets below), nor what the component sets only at creation (``meta["createOnly"]``)."""
-        skip = {"members", "owners", *c.meta.get("createOnly", ())}
-        return {k: v for k, v in c.desired.items() if k not in skip}
-
-    def _membership(self, c: Control, actual: dict[str, Any]) -> list[tuple[dict[str, Any], cl.Verdict]]:
-        key = c.meta["groupKey"]
-        for field_name in ("members", "owners"):
-            if not isinstance(actual.get(field_name), list):
-                raise DriftError(
-                    f"{c.id}: the snapshot's group {actual['id']} carries no '{field_name}' list, so who can bypass or change "
-                    "the privileged policies cannot be compared; re-export with `ztb export --out FILE` (a version 2 snapshot "
-                    "holds the members and owners of every group the baseline watches)"
-                )
-        membership = c.meta.get("membership") or MEMBERSHIP.get(key, RING)
-        out = []
-        if membership in (EXCLUSION, INCLUDED):
-            change = self._members(c, actual["members"], membership)
-            if change:
-                out.append(change)
-        change = self._owners(c, actual["owners"], membership)
-        if change:
-            out.append(change)
-        return out
-
-    def _members(self, c: Control, members: list[dict[str, Any]], membership: str) -> tuple[dict[str, Any], cl.Verdict] | None:
-        declared = bool(c.meta.get("membersDeclared", "members" in c.desired))
-        if not declared and membership == INCLUDED:
-            return None  # who the privileged group covers is not the stack's to say: nothing to compare
-        want = {str(m["id"]).lower(): m for m in (c.desired.get("members") or [] if declared else [])}
-        have = {str(m["id"]).lower(): m for m in members}
-        if want.keys() == have.keys():
-            return None
-        # Same object on both sides where the ID matches, so the classifier's set delta (which
-        # keys items by type and ID) sees only the IDs that differ.
-        old = [have.get(k, v) for k, v in want.items()]
-        ctx = cl.Context(frozenset(self.ctx.emergency_ids), exclusion_group=membership == EXCLUSION)
-        v = cl.classify("group", "members", old, list(have.values()), ctx)
-        if not declared:
-            v = cl.Verdict(v.impact, f"{v.reason}; the stack declares no members for this group: declare the expected ones in "
-                                     f"{MEMBER_KEYS.get(c.meta['groupKey'], 'the stack config')}")
-        return {"path": "members", "desired": sorted(want) if declared else None, "actual": sorted(have)}, v
-
-    def _owners(self, c: Control, owners: list[dict[str, Any]], membership: str) -> tuple[dict[str, Any], cl.Verdict] | None:
-        declared = bool(c.meta.get("ownersDeclared", "owners" in c.desired))
-        want = {str(o["id"]).lower() for o in c.desired.get("owners") or []}
-        have = {str(o["id"]).lower(): o for o in owners}
-        added = [have[k] for k in have if k not in want]
-        removed = sorted(want - set(have))
-        if not added and not removed:
-            return None
-        detail = ", ".join([f"+ {self._label(o)}" for o in added] + [f"- {k}" for k in removed])
-        if added:
-            fix = "declare the intended owners in ztb:groupOwners" if not declared else "remove it, or declare it in ztb:groupOwners"
-            v = cl.Verdict(cl.WEAKENS, f"owners: {detail}: an owner the stack does not declare {OWNER_POWER[membership]} ({fix})")
-        else:
-            v = cl.Verdict(cl.NEUTRAL, f"owners: {detail}: a declared owner is gone (`pulumi up` restores it)")
-        return {"path": "owners", "desired": sorted(want) if declared else None, "actual": sorted(have)}, v
-
-    @staticmethod
-    def _label(obj: dict[str, Any]) -> str:
-        kind = str(obj.get("@odata.type") or "").rsplit(".", 1)[-1]
-        return f"{kind} {obj['id']}" if kind else str(obj["id"])
+                why = f"group {c.meta['objectId']} is not in the tenant" if not c.managed else f"no group named '{c.desired['displayName']}'"
+                self._missing(c, why)
+        for c, found in self.matches:
+            if found:
+                # A group the config names by ID is referenced, not managed: only members and owners count.
+                desired = group_fields(c) if c.managed else {}
+                self._compare(c, desired, found[0], membership_changes(c, found[0], self.ctx))
 
     def conditional_access(self) -> list[dict[str, Any]]:
         """Compare the baseline's policies; return the snapshot's policies no control matched."""
-        by_name = self._by_name(self.snap["conditionalAccessPolicies"])
+        by_name = by_display_name(self.snap["conditionalAccessPolicies"])
         matched: set[str] = set()
         for c in self.b.of_kind("conditionalAccessPolicy"):
             desired = self._resolve(c)
@@ -286,13 +132,13 @@ class _Drift:
         for c in self.b.of_kind("roleManagementPolicy"):
             policy = policies.get(assigned.get(c.desired["roleDefinitionId"].lower(), ""))
             if policy is None:
-                self._missing(c, f"no PIM policy assigned to role {c.meta['roleName']} ({c.desired['roleDefinitionId']})")
+                self._missing(c, f"no PIM policy assigned to role {c.meta.role_name} ({c.desired['roleDefinitionId']})")
                 continue
             self._compare(c, self._resolve(c), policy)
 
     def compliance(self) -> None:
         by_id = {str(p["id"]).lower(): p for p in self.snap["deviceCompliancePolicies"]}
-        by_name = self._by_name(self.snap["deviceCompliancePolicies"])
+        by_name = by_display_name(self.snap["deviceCompliancePolicies"])
         for c in self.b.of_kind("deviceCompliancePolicy"):
             desired = self._resolve(c)
             if c.meta.get("assignOnly"):
@@ -404,93 +250,3 @@ def detect(b: Baseline, snap: dict[str, Any]) -> Report:
         raise DriftError("the snapshot nests too deeply to compare; read it with `ztb drift --snapshot FILE`, "
                          "which checks the format first") from None
     return Report(d.findings, list(b.controls), not_checked(b), snap.get("tenantId", ""), snap.get("exportedAt", ""), d.accepted)
-
-
-# --- history --------------------------------------------------------------------------------
-
-#: The most findings a previous result can hold: every control plus one per policy or role a
-#: snapshot may hold (ztb.tenant.snapshot.MAX_ITEMS), with room to spare.
-MAX_PREVIOUS_FINDINGS = 10000
-MAX_PREVIOUS_BYTES = 16 * 1024 * 1024
-_Short = Annotated[str, StringConstraints(strict=True, max_length=4096)]
-
-
-class _PreviousFinding(BaseModel):
-    model_config = ConfigDict(extra="allow", strict=True)
-    controlId: Annotated[str, StringConstraints(strict=True, min_length=1, max_length=256)]
-    kind: _Short = ""
-    displayName: _Short = ""
-    status: _Short = ""
-    impact: Annotated[str, StringConstraints(strict=True, pattern=r"^(weakens|neutral|strengthens)$")] = cl.NEUTRAL
-    reason: Annotated[str, StringConstraints(strict=True, max_length=65536)] = ""
-    objectId: Optional[_Short] = None
-    trend: Optional[_Short] = None
-
-
-_FINDINGS = TypeAdapter(list[_PreviousFinding])
-
-
-@dataclass(frozen=True)
-class Previous:
-    """An earlier `ztb drift --format json` result: its findings and the tenant they were of."""
-
-    findings: list[dict[str, Any]]
-    tenant_id: str
-
-
-def load_previous(path: str) -> Previous:
-    """The findings of an earlier `ztb drift --format json` run, with their tenant (bounded read)."""
-    from ztb.tenant.snapshot import InputError, check_tree, read_json
-
-    where = truncate(path, 200)
-    fix = "pass the output of `ztb drift --format json --out FILE`"
-    try:
-        doc = read_json(path, max_bytes=MAX_PREVIOUS_BYTES)
-        check_tree(doc)
-    except FileNotFoundError:
-        raise DriftError(f"previous result {where}: no such file; pass the JSON of an earlier `ztb drift --format json --out FILE`") from None
-    except OSError as e:
-        raise DriftError(f"previous result {where}: cannot be read ({e.strerror or e}); {fix}") from None
-    except InputError as e:
-        raise DriftError(f"previous result {where}: {e}; {fix}") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("findings"), list):
-        raise DriftError(f"previous result {where}: no 'findings' list with a controlId in each; {fix}")
-    if len(doc["findings"]) > MAX_PREVIOUS_FINDINGS:
-        raise DriftError(f"previous result {where}: {len(doc['findings'])} findings, more than the {MAX_PREVIOUS_FINDINGS:,} "
-                         f"a drift report can hold; {fix}")
-    try:
-        findings = _FINDINGS.validate_python(doc["findings"])
-    except ValidationError as e:
-        err = e.errors()[0]
-        if err["loc"][-1] == "controlId" or len(err["loc"]) == 1:
-            raise DriftError(f"previous result {where}: no 'findings' list with a controlId in each; {fix}") from None
-        loc = "findings" + "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in err["loc"])
-        raise DriftError(f"previous result {where}: '{truncate(loc, 80)}' {err['msg'].lower()}; {fix}") from None
-    tenant = doc.get("tenantId")
-    if not isinstance(tenant, str) or not tenant.strip():
-        raise DriftError(f"previous result {where}: no tenantId, so its findings cannot be matched to this tenant; {fix}")
-    return Previous([f.model_dump() for f in findings], tenant.strip().lower())
-
-
-def mark_history(report: Report, previous: Previous | list[dict[str, Any]]) -> None:
-    """Mark each finding new or persisting, and add the previous ones that are gone as fixed.
-
-    A previous result of another tenant is refused: its findings would all turn into "fixed".
-    """
-    if isinstance(previous, Previous):
-        if report.tenant_id and previous.tenant_id != report.tenant_id.strip().lower():
-            raise DriftError(f"the previous result is of tenant {truncate(previous.tenant_id, 64)} but this report is of tenant "
-                             f"{report.tenant_id}; pass the previous result of the same tenant")
-        previous = previous.findings
-    before = {f["controlId"]: f for f in previous if f.get("trend") != FIXED}
-    for f in report.findings:
-        old = before.get(f.control_id)
-        f.trend = PERSISTING if old else NEW
-        f.previous_status = old.get("status") if old else None
-    now = {f.control_id for f in report.findings}
-    for cid, old in before.items():
-        if cid not in now:
-            report.findings.append(Finding(
-                cid, old.get("kind", ""), old.get("displayName", ""), old.get("status", ""), old.get("impact", cl.NEUTRAL),
-                f"fixed since the previous run: {old.get('reason', '')}".rstrip(": "), [], old.get("objectId"), FIXED,
-            ))

@@ -15,7 +15,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from ztb import __version__
-from ztb.drift.detect import FIXED, Finding, Report
+from ztb.drift.report import FIXED, Finding, Report
 from ztb.render.plan import markdown, md_code, md_text, table, visible, xml_text
 
 STATUS_WORDS = {

@@ -6,12 +6,17 @@ commands that never talk to Graph never load the SDK. Import what you need expli
     from ztb.graph.client import GraphClient, BETA
     from ztb.graph.errors import GraphError
 
-Beside the client: :mod:`~ztb.graph.token` (tokens checked before sending, their ``tid`` claim),
+The client is built from :mod:`~ztb.graph.settings` (URL, limits, credential from the environment),
+:mod:`~ztb.graph.transport` (one request), :mod:`~ztb.graph.paging` (a whole collection, bounded)
+and :mod:`~ztb.graph.batch` (``$batch``); :mod:`~ztb.graph.odata` quotes ``$filter`` literals.
+Beside it: :mod:`~ztb.graph.token` (tokens checked before sending, their ``tid`` claim),
 :mod:`~ztb.graph.redact` (secrets out of every message, log and file), :mod:`~ztb.graph.permissions`
 (the one table of read permissions, and the fix a 401 / 403 needs), :mod:`~ztb.graph._http` (the
-HTTP stack: msgraph's middleware with a same-origin-only redirect policy). Only ``client`` and
+HTTP stack: msgraph's middleware with a same-origin-only redirect policy). Only ``transport`` and
 ``_http`` load the SDK, and only on first use.
 """
+
+from __future__ import annotations
 
 from ztb.graph.errors import GraphError
 

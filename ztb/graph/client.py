@@ -24,8 +24,7 @@ Public API::
                                                            client's loop (several calls, or the typed SDK)
     GraphClient.token_tenants()                         -> the ``tid`` claims of the tokens sent so far
     AsyncGraph                                          the async core: the same methods, awaitable,
-                                                        plus ``.adapter`` and ``.service_client()``
-                                                        (a ``GraphServiceClient`` on the same adapter)
+                                                        plus ``.adapter`` (msgraph's request adapter)
     GraphError                                          every failure (ztb.graph.errors), one line:
                                                         ``GET /policies/...: HTTP 400 BadRequest: Invalid filter clause``
     ReadLimits(timeout, max_pages), ReadLimits.from_env()
@@ -57,495 +56,30 @@ Tokens are checked before they are sent (:mod:`ztb.graph.token`), never logged, 
 messages (:mod:`ztb.graph.redact`), and only reach the host of the Graph URL in use (the adapter's
 allowed hosts are exactly that host). msgraph, kiota and azure-identity are imported on first use,
 so importing this module (e.g. from a Pulumi program that only declares resources) stays cheap.
+
+Layout: :mod:`~ztb.graph.settings` (URL, limits, credential from the environment),
+:mod:`~ztb.graph.transport` (one request), :mod:`~ztb.graph.paging` (a whole collection, bounded),
+:mod:`~ztb.graph.batch` (``$batch``); this module joins them and adds the synchronous facade.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import math
-import os
-import re
-from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Mapping, Optional, Sequence, TypeVar, Union
-from urllib.parse import quote, urlsplit
 
+from ztb.graph.batch import BATCH_MAX, RETRY_AFTER_CAP, Batcher
 from ztb.graph.errors import GraphError
-from ztb.graph.redact import safe_url
-from ztb.graph.token import ENV_ACCESS_TOKEN, GuardedCredential, MalformedToken, StaticTokenCredential
-
-V1 = "v1.0"
-BETA = "beta"
-VERSIONS = (V1, BETA)
-DEFAULT_GRAPH_URL = "https://graph.microsoft.com"
-ENV_GRAPH_URL = "ZTB_GRAPH_URL"
-ENV_TIMEOUT = "ZTB_GRAPH_TIMEOUT"
-ENV_MAX_PAGES = "ZTB_GRAPH_MAX_PAGES"
-DEFAULT_TIMEOUT = 300.0
-DEFAULT_MAX_PAGES = 1000
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
-#: Graph's limit on the requests of one JSON batch (concepts/json-batching.md).
-BATCH_MAX = 20
-#: Longest wait ztb honours from a ``Retry-After`` inside a batch answer before reading directly.
-RETRY_AFTER_CAP = 30.0
-#: Sub-response statuses read again directly, where the SDK's retry handler takes over.
-_RETRY_DIRECTLY = {429, 500, 502, 503, 504}
-#: Characters left readable in OData query values; everything else is percent-encoded.
-_QUERY_SAFE = "$'(),/:@*"
-_PATH_SAFE = "/$'(),=@:"
-_JSON_TYPES = {dict: "an object", list: "an array", str: "a string", int: "a number", float: "a number",
-               bool: "a boolean", type(None): "null"}
+from ztb.graph.settings import BETA, V1, ReadLimits, credential_from_env, resolve_graph_url
+from ztb.graph.token import StaticTokenCredential
+from ztb.graph.transport import Query
 
 T = TypeVar("T")
-Query = Optional[Mapping[str, Any]]
 
 
-async def _sleep(delay: float) -> None:
-    """Waits ztb itself makes (throttled batch parts); tests replace it to record the delays."""
-    await asyncio.sleep(delay)
-
-
-# --------------------------------------------------------------------------- configuration
-
-
-def resolve_graph_url(graph_url: Optional[str] = None) -> str:
-    """The Graph root (scheme and host, no version): ``--graph-url``, else ``ZTB_GRAPH_URL``.
-
-    National clouds use their own root (https://graph.microsoft.us, https://microsoftgraph.chinacloudapi.cn);
-    tests point it at a local double. Plain http is refused except for localhost, as kiota does.
-    Messages never repeat credentials a URL carries (``user:password@``).
-    """
-    raw = (graph_url or os.environ.get(ENV_GRAPH_URL) or DEFAULT_GRAPH_URL).strip().rstrip("/")
-    shown = safe_url(raw)
-    if _has_userinfo(raw):
-        raise ValueError(f"Graph URL {shown!r} carries credentials (user:password@); give a plain root such as "
-                         f"https://graph.microsoft.com and sign in with az login, OIDC or ZTB_ACCESS_TOKEN")
-    for version in VERSIONS:
-        if raw.endswith("/" + version):
-            raw = raw[: -len(version) - 1]
-    try:
-        parts = urlsplit(raw)
-        host = parts.hostname
-        parts.port  # noqa: B018 - raises on a malformed port
-    except ValueError:
-        raise ValueError(f"Graph URL {shown!r} is not a URL; give a root such as https://graph.microsoft.com") from None
-    if not parts.scheme or not host:
-        raise ValueError(f"Graph URL {shown!r} is not a URL; give a root such as https://graph.microsoft.com")
-    if parts.scheme != "https" and not (parts.scheme == "http" and host in LOCAL_HOSTS):
-        raise ValueError(f"Graph URL {shown!r} must use https (plain http is allowed only for localhost)")
-    if parts.query or parts.fragment:
-        raise ValueError(f"Graph URL {shown!r} must be a plain root such as https://graph.microsoft.com")
-    if any(ord(c) <= 0x20 or ord(c) >= 0x7F for c in raw):
-        raise ValueError(f"Graph URL {shown!r} contains spaces or control characters; give a root such as https://graph.microsoft.com")
-    return raw
-
-
-def _has_userinfo(url: str) -> bool:
-    rest = url.split("//", 1)[1] if "//" in url else url
-    return "@" in re.split(r"[/?#]", rest, maxsplit=1)[0]
-
-
-@dataclass(frozen=True)
-class ReadLimits:
-    """How long one read may take and how many pages it may have, before it fails (exit 1).
-
-    A *read* is one collection (all its pages, the SDK's retries and their waits included) or one
-    object. The defaults are far beyond what a tenant needs (the biggest collection ztb reads is a
-    group's members, 999 per page) and short of "forever".
-    """
-
-    timeout: float = DEFAULT_TIMEOUT
-    max_pages: int = DEFAULT_MAX_PAGES
-
-    @classmethod
-    def from_env(cls, timeout: Optional[float] = None, max_pages: Optional[int] = None) -> "ReadLimits":
-        """Explicit values, else ``ZTB_GRAPH_TIMEOUT`` / ``ZTB_GRAPH_MAX_PAGES``, else the defaults."""
-        return cls(_number(ENV_TIMEOUT, timeout, DEFAULT_TIMEOUT, float, 86400.0),
-                   int(_number(ENV_MAX_PAGES, max_pages, DEFAULT_MAX_PAGES, int, 1_000_000)))
-
-
-def _number(name: str, value: Any, default: float, kind: type, most: float) -> float:
-    raw = value if value is not None else os.environ.get(name)
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return default
-    try:
-        number = kind(raw.strip() if isinstance(raw, str) else raw)
-    except (TypeError, ValueError):
-        number = None
-    if number is None or isinstance(raw, bool) or not math.isfinite(number) or not 0 < number <= most:
-        what = "a number of seconds" if kind is float else "a whole number of pages"
-        raise ValueError(f"{name} must be {what} above 0 and at most {most:g}, not {str(raw)[:40]!r}; "
-                         f"unset it for the default {default:g}")
-    return number
-
-
-def credential_from_env():
-    """``ZTB_ACCESS_TOKEN`` if set (checked: set but empty is MalformedToken), else ``DefaultAzureCredential``.
-
-    An empty value is refused rather than ignored: a pipeline whose secret is missing would
-    otherwise sign in silently as whatever identity the runner has.
-    """
-    token = os.environ.get(ENV_ACCESS_TOKEN)
-    if token is not None:
-        return StaticTokenCredential(token)
-    from azure.identity import DefaultAzureCredential
-
-    return DefaultAzureCredential()
-
-
-# --------------------------------------------------------------------------- async core
-
-
-def _error_map() -> dict:
-    from msgraph.generated.models.o_data_errors.o_data_error import ODataError
-
-    return {"XXX": ODataError}
-
-
-def _json_type(value: Any) -> str:
-    return _JSON_TYPES.get(type(value), type(value).__name__)
-
-
-def _short(value: Any, limit: int = 80) -> str:
-    text = str(value)
-    return text if len(text) <= limit else text[:limit] + "..."
-
-
-class AsyncGraph:
-    """Raw-JSON Graph calls over one msgraph request adapter. Use from one event loop only."""
-
-    def __init__(self, root: str, credential: Any, limits: Optional[ReadLimits] = None) -> None:
-        self.root = root
-        self.limits = limits or ReadLimits()
-        self._credential = credential if isinstance(credential, GuardedCredential) else GuardedCredential(credential)
-        self._adapter = None
-        self._service = None
-
-    # -- adapter
-
-    @property
-    def adapter(self):
-        """The msgraph ``GraphRequestAdapter``: token only for this root's host, same-origin redirects only."""
-        if self._adapter is None:
-            from msgraph import GraphRequestAdapter, GraphServiceClient
-            from msgraph_core.authentication import AzureIdentityAuthenticationProvider
-
-            from ztb.graph._http import http_client
-
-            host = urlsplit(self.root).hostname or ""
-            auth = AzureIdentityAuthenticationProvider(self._credential, allowed_hosts=[host])
-            adapter = GraphRequestAdapter(auth, client=http_client())
-            adapter.base_url = f"{self.root}/{V1}"
-            # Constructing the service client registers the JSON parse-node and serializer
-            # factories the adapter needs to read Graph's error bodies (ODataError).
-            self._service = GraphServiceClient(request_adapter=adapter)
-            self._adapter = adapter
-        return self._adapter
-
-    def service_client(self):
-        """The typed ``GraphServiceClient`` on this adapter (v1.0). Parsing models is slow: prefer raw JSON."""
-        self.adapter  # noqa: B018 - builds both
-        return self._service
-
-    @property
-    def token_tenants(self) -> set[str]:
-        """The ``tid`` claims of every token handed to the HTTP stack so far (empty: none carried one)."""
-        return set(self._credential.tenants)
-
-    async def aclose(self) -> None:
-        if self._adapter is not None:
-            client = getattr(self._adapter, "_http_client", None)
-            if client is not None and not client.is_closed:
-                await client.aclose()
-            self._adapter = None
-            self._service = None
-
-    # -- URLs
-
-    def url(self, path: str, query: Query = None, version: str = V1) -> str:
-        if version not in VERSIONS:
-            raise ValueError(f"Graph API version {version!r} is not one of {', '.join(VERSIONS)}")
-        path = quote("/" + path.lstrip("/"), safe=_PATH_SAFE)
-        url = f"{self.root}/{version}{path}"
-        if query:
-            pairs = []
-            for key, value in query.items():
-                if value is None:
-                    continue
-                if isinstance(value, bool):
-                    value = "true" if value else "false"
-                pairs.append(f"{quote(str(key), safe='$')}={quote(str(value), safe=_QUERY_SAFE)}")
-            if pairs:
-                url += "?" + "&".join(pairs)
-        return url
-
-    def resource(self, url: str) -> str:
-        """How messages name a URL: the path below the version (``/beta`` kept), no query."""
-        path = urlsplit(url).path
-        root_path = urlsplit(self.root).path.rstrip("/")
-        if root_path and path.startswith(root_path):
-            path = path[len(root_path):]
-        if path.startswith("/" + V1 + "/"):
-            return path[len(V1) + 1:]
-        return path or "/"
-
-    def _check_next_link(self, link: Any, method: str, resource: str) -> str:
-        if not isinstance(link, str) or not link:
-            raise GraphError(method, resource, None, "InvalidResponse", "@odata.nextLink is not a URL")
-        if not (link == self.root or link.startswith(self.root + "/")):
-            # Following it would send the next request (and with it the token's audience) elsewhere.
-            raise GraphError(method, resource, None, "InvalidResponse", f"@odata.nextLink leaves {self.root}; refusing to follow it")
-        return link
-
-    def _deadline(self) -> float:
-        return asyncio.get_running_loop().time() + self.limits.timeout
-
-    def _timeout(self, method: str, resource: str) -> GraphError:
-        return GraphError(method, resource, None, "Timeout",
-                          f"no complete answer within {self.limits.timeout:g} s ({ENV_TIMEOUT}): Graph is slow or its "
-                          f"answer never ends; nothing was used; run again later or raise {ENV_TIMEOUT}")
-
-    # -- requests
-
-    async def request(
-        self,
-        method: str,
-        url: str,
-        body: Any = None,
-        headers: Optional[Mapping[str, str]] = None,
-        deadline: Optional[float] = None,
-    ) -> Any:
-        """Send one request; the decoded JSON body, or None for an empty answer (204).
-
-        ``deadline`` (event-loop time) bounds the whole exchange, the SDK's retries included;
-        without one the request gets the read timeout to itself.
-        """
-        from kiota_abstractions.api_error import APIError
-        from kiota_abstractions.method import Method
-        from kiota_abstractions.request_information import RequestInformation
-
-        from ztb.graph._http import RedirectRefused
-
-        method = method.upper()
-        resource = self.resource(url)
-        deadline = deadline if deadline is not None else self._deadline()
-        req = RequestInformation(Method[method])
-        req.url = url
-        req.headers.try_add("Accept", "application/json")
-        for name, value in (headers or {}).items():
-            req.headers.add(name, value)
-        if body is not None:
-            req.set_stream_content(json.dumps(body).encode("utf-8"), "application/json")
-        remaining = deadline - asyncio.get_running_loop().time()
-        try:
-            if remaining <= 0:
-                raise asyncio.TimeoutError
-            raw = await asyncio.wait_for(self.adapter.send_primitive_async(req, "bytes", _error_map()), remaining)
-        except APIError as e:
-            raise _from_api_error(method, resource, e) from None
-        except asyncio.TimeoutError:
-            raise self._timeout(method, resource) from None
-        except MalformedToken as e:
-            raise GraphError(method, resource, None, "MalformedToken", str(e)) from None
-        except RedirectRefused as e:
-            raise GraphError(method, resource, e.status, "RedirectRefused",
-                             f"the answer redirects to {e.target}; only {self.root} answers for the tenant, "
-                             "so ztb follows no redirect to another host and used nothing") from None
-        except Exception as e:  # transport and credential failures: say which call, not a stack of SDK frames
-            raise _from_other(method, resource, self.root, e) from None
-        if not raw:
-            return None
-        try:
-            return json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as e:
-            detail = getattr(e, "msg", None) or type(e).__name__
-            raise GraphError(method, resource, None, "InvalidResponse", f"the answer's body is not valid JSON ({detail})") from None
-        except RecursionError:
-            raise GraphError(method, resource, None, "InvalidResponse", "the answer's JSON is nested too deeply") from None
-
-    async def get_json(self, path: str, query: Query = None, version: str = V1, headers: Optional[Mapping[str, str]] = None) -> dict:
-        url = self.url(path, query, version)
-        data = await self.request("GET", url, headers=headers)
-        if not isinstance(data, dict):
-            raise GraphError("GET", self.resource(url), None, "InvalidResponse", "expected a JSON object")
-        return data
-
-    async def list_all(self, path: str, query: Query = None, version: str = V1, headers: Optional[Mapping[str, str]] = None,
-                       deadline: Optional[float] = None) -> list[dict]:
-        url = self.url(path, query, version)
-        deadline = deadline if deadline is not None else self._deadline()
-        page = await self.request("GET", url, headers=headers, deadline=deadline)
-        return await self._collect(self.resource(url), url, page, headers, deadline)
-
-    async def _collect(self, resource: str, url: str, page: Any, headers: Optional[Mapping[str, str]], deadline: float) -> list[dict]:
-        """Every item from ``page`` (already read from ``url``) on, following @odata.nextLink."""
-        items: list[dict] = []
-        first_seen: dict[str, int] = {}
-        seen_urls = {url}
-        number = 1
-        while True:
-            if not isinstance(page, dict) or not isinstance(page.get("value"), list):
-                raise GraphError("GET", resource, None, "InvalidResponse", f"page {number} is not a collection (no 'value' list)")
-            for position, item in enumerate(page["value"], 1):
-                where = f"item {position} of page {number}"
-                if not isinstance(item, dict):
-                    raise GraphError("GET", resource, None, "InvalidResponse", f"{where} is {_json_type(item)}, not an object; nothing was used")
-                oid = item.get("id")
-                if not isinstance(oid, str) or not oid.strip():
-                    raise GraphError("GET", resource, None, "InvalidResponse", f"{where} has no 'id' (a string); nothing was used")
-                key = oid.strip().lower()
-                if key in first_seen:
-                    raise GraphError("GET", resource, None, "RepeatedObject",
-                                     f"object {_short(oid)} comes twice (page {first_seen[key]} and page {number}): Graph repeated "
-                                     "or skipped a page, or the collection changed while it was read; nothing was used; run again")
-                first_seen[key] = number
-                items.append(item)
-            link = page.get("@odata.nextLink")
-            if link is None:
-                return items
-            url = self._check_next_link(link, "GET", resource)
-            if url in seen_urls:
-                raise GraphError("GET", resource, None, "InvalidResponse", "@odata.nextLink repeats an earlier page")
-            if number >= self.limits.max_pages:
-                raise GraphError("GET", resource, None, "PageLimit",
-                                 f"more than {self.limits.max_pages} pages ({ENV_MAX_PAGES}): an endless @odata.nextLink chain, "
-                                 f"or a collection larger than expected; nothing was used; raise {ENV_MAX_PAGES} if it is real")
-            seen_urls.add(url)
-            number += 1
-            page = await self.request("GET", url, headers=headers, deadline=deadline)
-
-    async def list_many(self, reads: Sequence[Union[str, tuple[str, Query]]], version: str = V1) -> list[list[dict]]:
-        """``list_all`` of each read (a path, or a path and its query), first pages 20 per ``$batch``.
-
-        The batch is built by hand (msgraph-core's BatchRequestContent sends absolute URLs and
-        drops bodies) and POSTed through the adapter, so auth, retry and the redirect policy
-        apply to it. A sub-response that is throttled or a server error is read again directly
-        (after its ``Retry-After``, capped), where the SDK's retry handler takes over; any other
-        failed sub-response fails the whole read; ``@odata.nextLink`` s are followed directly.
-        """
-        pairs = [(r, None) if isinstance(r, str) else (r[0], r[1]) for r in reads]
-        urls = [self.url(path, query, version) for path, query in pairs]
-        prefix = f"{self.root}/{version}"
-        batches = [list(range(i, min(i + BATCH_MAX, len(urls)))) for i in range(0, len(urls), BATCH_MAX)]
-        results: list[list[dict]] = [[] for _ in urls]
-
-        async def one_batch(indices: list[int]) -> None:
-            deadline = self._deadline()
-            body = {"requests": [{"id": str(i + 1), "method": "GET", "url": urls[i][len(prefix):]} for i in indices]}
-            answer = await self.request("POST", f"{prefix}/$batch", body, deadline=deadline)
-            by_id = _batch_responses(answer, {str(i + 1) for i in indices}, self.resource(f"{prefix}/$batch"))
-            reads = [self._sub_response(by_id[str(i + 1)], *pairs[i], urls[i], version, deadline) for i in indices]
-            for i, items in zip(indices, await _all(reads)):
-                results[i] = items
-
-        await _all([one_batch(b) for b in batches])
-        return results
-
-    async def _sub_response(self, answer: dict, path: str, query: Query, url: str, version: str, deadline: float) -> list[dict]:
-        resource = self.resource(url)
-        status = answer["status"]
-        body = answer.get("body")
-        if 200 <= status < 300:
-            return await self._collect(resource, url, body, None, deadline)
-        if status in _RETRY_DIRECTLY:
-            delay = _retry_after(answer.get("headers"))
-            remaining = deadline - asyncio.get_running_loop().time()
-            if delay >= remaining:
-                raise self._timeout("GET", resource)
-            if delay > 0:
-                await _sleep(delay)
-            return await self.list_all(path, query, version, deadline=deadline)
-        error = body.get("error") if isinstance(body, dict) else None
-        error = error if isinstance(error, dict) else {}
-        inner = error.get("innerError") or error.get("innererror") or {}
-        message = error.get("message") or "the answer carries no Graph error (empty or not Graph's JSON)"
-        raise GraphError("GET", resource, status, str(error.get("code") or ""), str(message),
-                         str(inner.get("request-id") or "") if isinstance(inner, dict) else "")
-
-    async def patch_json(self, path: str, body: Any, version: str = V1) -> Optional[dict]:
-        return await self.request("PATCH", self.url(path, None, version), body)
-
-    async def post_json(self, path: str, body: Any, version: str = V1) -> Optional[dict]:
-        return await self.request("POST", self.url(path, None, version), body)
-
-    async def delete(self, path: str, version: str = V1) -> None:
-        await self.request("DELETE", self.url(path, None, version))
-
-
-async def _all(calls: list) -> list:
-    """Run every call; if any fails, raise the first failure (never return part of the reads)."""
-    results = await asyncio.gather(*calls, return_exceptions=True)
-    for r in results:
-        if isinstance(r, BaseException):
-            raise r
-    return results
-
-
-def _batch_responses(answer: Any, expected: set[str], resource: str) -> dict[str, dict]:
-    """The sub-responses of a batch answer by id; exactly one for each request sent."""
-    def bad(problem: str) -> GraphError:
-        return GraphError("POST", resource, None, "InvalidResponse", f"the batch answer {problem}; nothing was used")
-
-    if not isinstance(answer, dict) or not isinstance(answer.get("responses"), list):
-        raise bad("has no 'responses' list")
-    out: dict[str, dict] = {}
-    for r in answer["responses"]:
-        if not isinstance(r, dict) or not isinstance(r.get("status"), int) or isinstance(r.get("status"), bool):
-            raise bad("holds a response that is not an object with a numeric status")
-        rid = str(r.get("id"))
-        if rid not in expected:
-            raise bad(f"answers request {_short(rid, 20)!r}, which was not sent")
-        if rid in out:
-            raise bad(f"answers request {rid} twice")
-        out[rid] = r
-    missing = sorted(expected - set(out), key=int)
-    if missing:
-        raise bad(f"lacks the responses to requests {', '.join(missing)}")
-    return out
-
-
-def _retry_after(headers: Any) -> float:
-    """Seconds from a sub-response's Retry-After (any case), capped; 1 s when absent or unreadable."""
-    if isinstance(headers, dict):
-        for name, value in headers.items():
-            if str(name).lower() == "retry-after":
-                try:
-                    seconds = float(value)
-                except (TypeError, ValueError):
-                    break
-                if math.isfinite(seconds):
-                    return min(max(seconds, 0.0), RETRY_AFTER_CAP)
-                break
-    return 1.0
-
-
-def _from_api_error(method: str, resource: str, e: Any) -> GraphError:
-    status = getattr(e, "response_status_code", None)
-    main = getattr(e, "error", None)
-    code = getattr(main, "code", None) or ""
-    message = getattr(main, "message", None) or ""
-    inner = getattr(main, "inner_error", None)
-    request_id = getattr(inner, "request_id", None) or ""
-    if not code and not message:
-        # An empty body, an HTML gateway page, or JSON without Graph's {"error": {...}}.
-        message = "the answer carries no Graph error (empty or not Graph's JSON)"
-    return GraphError(method, resource, status, code, message, request_id)
-
-
-def _from_other(method: str, resource: str, root: str, e: Exception) -> GraphError:
-    name = type(e).__name__
-    module = type(e).__module__ or ""
-    first_line = (str(e).strip().splitlines() or [""])[0][:300]
-    if name == "RedirectError":
-        return GraphError(method, resource, None, "RedirectRefused", "too many redirects within the Graph host; used nothing")
-    if module.startswith(("httpx", "httpcore", "h11", "h2")) or isinstance(e, OSError):
-        return GraphError(method, resource, None, "ConnectionError", f"cannot reach {root} ({name}: {first_line})")
-    if module.startswith("azure.") or name.endswith("AuthenticationError") or name == "CredentialUnavailableError":
-        return GraphError(method, resource, None, "AuthenticationFailed", f"no access token for {root} ({name}: {first_line})")
-    return GraphError(method, resource, None, name, first_line)
-
-
-# --------------------------------------------------------------------------- sync facade
+class AsyncGraph(Batcher):
+    """Raw-JSON Graph calls over one msgraph request adapter: single requests
+    (:mod:`~ztb.graph.transport`), complete collections (:mod:`~ztb.graph.paging`) and
+    ``$batch`` reads (:mod:`~ztb.graph.batch`). Use from one event loop only."""
 
 
 class GraphClient:
@@ -564,10 +98,6 @@ class GraphClient:
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._core: Optional[AsyncGraph] = None
         self._tenants: set[str] = set()
-
-    @classmethod
-    def from_env(cls, graph_url: Optional[str] = None) -> "GraphClient":
-        return cls(graph_url)
 
     def __enter__(self) -> "GraphClient":
         return self
@@ -634,6 +164,8 @@ class GraphClient:
 
 __all__ = [
     "AsyncGraph",
+    "BATCH_MAX",
+    "RETRY_AFTER_CAP",
     "BETA",
     "GraphClient",
     "GraphError",

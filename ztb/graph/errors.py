@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from ztb.errors import ZtbError
 from ztb.graph.redact import redact
 
 
@@ -16,7 +17,7 @@ def _clean(text: object) -> str:
     return redact(" ".join(redact(str(text or "")).split()))
 
 
-class GraphError(Exception):
+class GraphError(ZtbError):
     """A failed Graph call, as one line: ``METHOD /resource: HTTP 400 Code: message``.
 
     ``resource`` is the path below the API version, without the query string (queries hold

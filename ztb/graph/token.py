@@ -21,6 +21,7 @@ import threading
 import time
 from typing import Any, Optional
 
+from ztb.errors import ZtbError
 from ztb.catalogue.roles import GUID_RE
 from ztb.graph.redact import remember
 
@@ -30,7 +31,7 @@ MAX_TOKEN_CHARS = 16384
 _SIGN_IN = "sign in again (`az login`, azure/login with OIDC) or set ZTB_ACCESS_TOKEN to the token alone"
 
 
-class MalformedToken(ValueError):
+class MalformedToken(ZtbError, ValueError):
     """A token that must not be sent; the message says why and never shows the token."""
 
 

@@ -8,7 +8,8 @@ from ztb.catalogue import crosswalk
 from ztb.catalogue import roles as rc
 from ztb.config import BaselineConfig
 from ztb.model import compliance, conditional_access, groups, manual, pim, stacks
-from ztb.model.controls import Control, group_ref
+from ztb.model.controls import Control, Kind
+from ztb.model.groups import EmergencyAccess
 
 
 @dataclass(frozen=True)
@@ -21,16 +22,18 @@ class Baseline:
     def by_id(self) -> dict[str, Control]:
         return {c.id: c for c in self.controls}
 
-    def of_kind(self, kind: str) -> list[Control]:
+    def of_kind(self, kind: Kind | str) -> list[Control]:
         return [c for c in self.controls if c.kind == kind]
+
+    @property
+    def emergency(self) -> EmergencyAccess:
+        """The break-glass exclusion every privileged policy carries (see :class:`EmergencyAccess`)."""
+        return EmergencyAccess.of(self.config)
 
     @property
     def emergency_ids(self) -> set[str]:
         """Object IDs the config knows for the break-glass exclusion (users, or an existing group)."""
-        ids = set(self.config.emergencyAccessUserIds)
-        if self.config.emergencyAccessGroupId:
-            ids.add(self.config.emergencyAccessGroupId)
-        return ids
+        return self.emergency.known_ids
 
 
 def role_scope(cfg: BaselineConfig) -> tuple[list[rc.Role], list[str]]:
@@ -54,7 +57,7 @@ def role_scope(cfg: BaselineConfig) -> tuple[list[rc.Role], list[str]]:
 def build(cfg: BaselineConfig) -> Baseline:
     scope, warnings = role_scope(cfg)
     group_controls = groups.build(cfg)
-    refs = {c.meta["groupKey"]: c.meta.get("objectId") or group_ref(c.meta["groupKey"]) for c in group_controls}
+    refs = groups.refs(group_controls)
     controls: list[Control] = []
     controls += group_controls
     controls += conditional_access.build(cfg, scope, refs)

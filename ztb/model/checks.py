@@ -17,7 +17,7 @@ from ztb.deploy import azuread
 from ztb.catalogue import roles as rc
 from ztb.config import NAMESPACE, BaselineConfig
 from ztb.model.baseline import Baseline, build
-from ztb.model.controls import Control
+from ztb.model.controls import Control, Kind
 
 #: Where a provider refusal comes from in the config, per control: the key and its fix.
 FIXES = {
@@ -194,7 +194,7 @@ def _semantic_problems(cfg: BaselineConfig) -> list[str]:
 
 def _report_only(cfg: BaselineConfig, baseline: Baseline) -> list[str]:
     """Each entry names a policy the baseline builds; a typo would leave the policy enforcing."""
-    policies = [c.id for c in baseline.of_kind("conditionalAccessPolicy")]
+    policies = [c.id for c in baseline.of_kind(Kind.CONDITIONAL_ACCESS_POLICY)]
     kinds = {c.id: c.kind for c in baseline.controls}
     out = []
     for i, entry in enumerate(cfg.reportOnlyControls):
@@ -215,7 +215,7 @@ def _report_only(cfg: BaselineConfig, baseline: Baseline) -> list[str]:
 
 def _deployable(baseline: Baseline) -> list[str]:
     out = []
-    for c in baseline.of_kind("conditionalAccessPolicy"):
+    for c in baseline.of_kind(Kind.CONDITIONAL_ACCESS_POLICY):
         try:
             facts = azuread.deployability_problems(azuread.to_azuread(c.desired))
         except azuread.UnsupportedByAzureadError as e:

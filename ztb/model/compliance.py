@@ -10,7 +10,8 @@ from __future__ import annotations
 from ztb.config import BaselineConfig
 from ztb.model import groups as g
 from ztb.model import stacks
-from ztb.model.controls import Control
+from ztb.model.controls import Control, Kind
+from ztb.model.meta import ComplianceMeta
 
 SOURCE = "SEC zero-trust-identity-device-access-policies-common.md; Azure/securedworkstation (Specialized profile); GRAPH intune-deviceconfig-windows10compliancepolicy-create.md"
 
@@ -28,7 +29,7 @@ def build(cfg: BaselineConfig, refs: dict[str, str]) -> list[Control]:
         out.append(
             Control(
                 id="PRIV-DEV-01",
-                kind="deviceCompliancePolicy",
+                kind=Kind.DEVICE_COMPLIANCE_POLICY,
                 title="Windows compliance for privileged devices",
                 display_name=display,
                 step=3,
@@ -64,14 +65,14 @@ def build(cfg: BaselineConfig, refs: dict[str, str]) -> list[Control]:
                     ],
                     "assignments": assignments,
                 },
-                meta={"graphVersion": "beta"},
+                meta=ComplianceMeta(),
             )
         )
     for i, pid in enumerate(dc.assignExistingPolicyIds, start=11):
         out.append(
             Control(
                 id=f"PRIV-DEV-{i:02d}",
-                kind="deviceCompliancePolicy",
+                kind=Kind.DEVICE_COMPLIANCE_POLICY,
                 title="Existing compliance policy assigned to privileged users",
                 display_name=f"compliance policy {pid}",
                 step=3,
@@ -81,7 +82,7 @@ def build(cfg: BaselineConfig, refs: dict[str, str]) -> list[Control]:
                 source=SOURCE,
                 desired={"id": pid, "assignments": assignments},
                 managed=False,
-                meta={"graphVersion": "beta", "assignOnly": True, "policyId": pid},
+                meta=ComplianceMeta(assign_only=True, policy_id=pid),
             )
         )
     return out

@@ -7,25 +7,39 @@ group. The exclusion is not optional: :func:`build` refuses to produce a policy 
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import Any, Optional
 
+from ztb.errors import ZtbError
 from ztb.config import BaselineConfig
+from ztb.catalogue import strengths
 from ztb.catalogue.roles import Role
 from ztb.model import groups as g
 from ztb.model import stacks
-from ztb.model.controls import Control
+from ztb.model.controls import Control, Kind
+from ztb.model.groups import EmergencyAccess
 
 REPORT_ONLY = "enabledForReportingButNotEnforced"
-MFA_STRENGTH = "00000000-0000-0000-0000-000000000002"
-PHISHING_RESISTANT_STRENGTH = "00000000-0000-0000-0000-000000000004"
 
 SRC_COMMON = "SEC zero-trust-identity-device-access-policies-common.md"
 SRC_ADMIN = "ENTRA concept-conditional-access-policy-common.md (admin templates)"
 SRC_COPILOT = "SEC zero-trust-microsoft-copilot-for-security.md; ENTRA policy-all-users-copilot-ai-security.md"
 
 
-class MissingExclusionError(ValueError):
+class MissingExclusionError(ZtbError, ValueError):
     """A policy without the emergency-access exclusion: the known way to lock a tenant out."""
+
+
+def require_exclusion(control: Control, emergency: EmergencyAccess) -> None:
+    """The one check that a policy excludes the emergency-access group (by ID or by reference).
+
+    The model runs it on every policy it builds and the component on every policy it is given, so
+    no code path declares a policy without the exclusion; the component checks again at apply time
+    that the reference resolved to an object ID.
+    """
+    excluded = ((control.desired.get("conditions") or {}).get("users") or {}).get("excludeGroups") or []
+    if emergency.ref not in excluded:
+        raise MissingExclusionError(f"{control.id}: policy does not exclude the emergency-access group")
 
 
 def _every_time() -> dict[str, Any]:
@@ -66,14 +80,14 @@ def users_scope(cfg: BaselineConfig, scope: list[Role], refs: dict[str, str]) ->
         include_groups.append(refs[g.PRIVILEGED])
         include_roles = [r.template_id for r in scope]
     include_groups += [refs[g.RING_KEYS[ring]] for ring in phase["rings"]]
-    exclude_groups = [refs[g.EMERGENCY]]
+    exclude_groups = [refs[EmergencyAccess.GROUP_KEY]]
     if g.CA_EXCLUSION in refs:
         exclude_groups.append(refs[g.CA_EXCLUSION])
     return {
         "includeUsers": [],
         # Belt and braces: break-glass users the stack knows are excluded by ID as well, so a
         # membership change to the exclusion group alone cannot lock them out.
-        "excludeUsers": list(cfg.emergencyAccessUserIds),
+        "excludeUsers": list(EmergencyAccess.of(cfg).user_ids),
         "includeGroups": include_groups,
         "excludeGroups": exclude_groups,
         "includeRoles": include_roles,
@@ -85,7 +99,21 @@ def _apps(include: list[str]) -> dict[str, Any]:
     return {"includeApplications": include, "excludeApplications": [], "includeUserActions": []}
 
 
-Spec = dict[str, Any]
+@dataclass(frozen=True)
+class Spec:
+    """One policy of the set: its provenance and what it asks, before users and state are added."""
+
+    id: str
+    step: int
+    principle: str
+    level: str
+    source: str
+    title: str
+    rationale: str
+    #: Graph ``conditions`` other than ``users`` (the same for every policy, from :func:`users_scope`).
+    conditions: dict[str, Any]
+    grant: Optional[dict[str, Any]]
+    session: Optional[dict[str, Any]]
 
 
 def _specs(cfg: BaselineConfig) -> list[Spec]:
@@ -93,48 +121,48 @@ def _specs(cfg: BaselineConfig) -> list[Spec]:
     specialized = cfg.level == "specialized"
     security_apps = [a.appId for a in cfg.securityApps]
     return [
-        dict(
+        Spec(
             id="PRIV-CA-01", step=1, principle="Verify explicitly", level=cfg.level, source=SRC_ADMIN,
             title="Always require phishing-resistant MFA" if specialized else "Always require MFA",
             rationale="Stolen passwords and phishable second factors are how admin accounts fall; the Specialized level requires phishing-resistant methods for every sign-in.",
             conditions=dict(applications=_apps(["All"]), clientAppTypes=["all"]),
-            grantControls=_mfa_grant(cfg.level), sessionControls=None,
+            grant=_mfa_grant(cfg.level), session=None,
         ),
-        dict(
+        Spec(
             id="PRIV-CA-02", step=1, principle="Verify explicitly", level="starting point", source=SRC_ADMIN,
             title="Block legacy authentication",
             rationale="Clients that cannot do modern authentication cannot do MFA, so they bypass every other control.",
             conditions=dict(applications=_apps(["All"]), clientAppTypes=["exchangeActiveSync", "other"]),
-            grantControls=_grant("OR", ["block"]), sessionControls=None,
+            grant=_grant("OR", ["block"]), session=None,
         ),
-        dict(
+        Spec(
             id="PRIV-CA-03", step=1, principle="Verify explicitly", level="enterprise", source=SRC_COMMON,
             title="Require a compliant device",
             rationale="Privileged sessions only from devices Intune reports compliant with the privileged device policy.",
             conditions=dict(applications=_apps(["All"]), clientAppTypes=["all"]),
-            grantControls=_grant("OR", ["compliantDevice"]), sessionControls=None,
+            grant=_grant("OR", ["compliantDevice"]), session=None,
         ),
-        dict(
+        Spec(
             id="PRIV-CA-04", step=1, principle="Assume breach", level="starting point", source=SRC_COMMON,
             title="High-risk users must change password",
             rationale="A leaked credential is remediated by a secure password change after MFA (mfa AND passwordChange, the form pulumi-azuread can deploy).",
             conditions=dict(applications=_apps(["All"]), clientAppTypes=["all"], userRiskLevels=["high"]),
-            grantControls=_grant("AND", ["mfa", "passwordChange"]), sessionControls=_every_time(),
+            grant=_grant("AND", ["mfa", "passwordChange"]), session=_every_time(),
         ),
-        dict(
+        Spec(
             id="PRIV-CA-05", step=1, principle="Assume breach", level=cfg.level, source=SRC_COMMON,
             title="Risky sign-ins require MFA",
             rationale="A risky sign-in to a privileged account must prove itself again, every time.",
             conditions=dict(applications=_apps(["All"]), clientAppTypes=["all"], signInRiskLevels=list(lvl["signInRiskLevels"])),
-            grantControls=_mfa_grant(cfg.level), sessionControls=_every_time(),
+            grant=_mfa_grant(cfg.level), session=_every_time(),
         ),
-        dict(
+        Spec(
             id="PRIV-CA-06", step=1, principle="Assume breach", level="specialized", source=SRC_ADMIN,
             title="Sign-in frequency and no persistent browser session",
             rationale="Short admin sessions and no persistent browser cookies shrink what a stolen session token is worth.",
             conditions=dict(applications=_apps(["All"]), clientAppTypes=["all"]),
-            grantControls=None,
-            sessionControls={
+            grant=None,
+            session={
                 "signInFrequency": {
                     "value": cfg.signInFrequencyHours, "type": "hours",
                     "authenticationType": "primaryAndSecondaryAuthentication",
@@ -143,7 +171,7 @@ def _specs(cfg: BaselineConfig) -> list[Spec]:
                 "persistentBrowser": {"mode": "never", "isEnabled": True},
             },
         ),
-        dict(
+        Spec(
             id="PRIV-CA-07", step=3, principle="Verify explicitly", level="specialized", source=SRC_ADMIN,
             title="Block unknown or unsupported device platforms",
             rationale="Device compliance cannot be evaluated on platforms Intune does not manage, so they are blocked outright.",
@@ -151,30 +179,31 @@ def _specs(cfg: BaselineConfig) -> list[Spec]:
                 applications=_apps(["All"]), clientAppTypes=["all"],
                 platforms={"includePlatforms": ["all"], "excludePlatforms": ["android", "iOS", "windows", "macOS"]},
             ),
-            grantControls=_grant("OR", ["block"]), sessionControls=None,
+            grant=_grant("OR", ["block"]), session=None,
         ),
-        dict(
+        Spec(
             id="PRIV-CA-08", step=5, principle="Verify explicitly", level="specialized", source=SRC_COPILOT,
             title="Security tools require phishing-resistant MFA and a compliant device",
             rationale="Security Copilot and the security products it reaches (Microsoft and third-party, e.g. Tanium SSO) hold the most sensitive data, so they get a stricter policy than productivity apps.",
             conditions=dict(applications=_apps(security_apps), clientAppTypes=["all"]),
-            grantControls=_grant("AND", ["compliantDevice"], PHISHING_RESISTANT_STRENGTH), sessionControls=None,
+            grant=_grant("AND", ["compliantDevice"], strengths.PHISHING_RESISTANT), session=None,
         ),
     ]
 
 
 def build(cfg: BaselineConfig, scope: list[Role], refs: dict[str, str]) -> list[Control]:
-    if g.EMERGENCY not in refs or not refs[g.EMERGENCY]:
+    emergency = EmergencyAccess.of(cfg)
+    if not refs.get(EmergencyAccess.GROUP_KEY):
         raise MissingExclusionError(
-            "no emergency-access exclusion group: set 'ztb:emergencyAccessGroupId' or 'ztb:emergencyAccessUserIds'"
+            f"no emergency-access exclusion group: set '{EmergencyAccess.GROUP_ID_KEY}' or '{EmergencyAccess.USER_IDS_KEY}'"
         )
     users = users_scope(cfg, scope, refs)
     out = []
     for spec in _specs(cfg):
-        cid = spec["id"]
+        cid = spec.id
         state = REPORT_ONLY if (cfg.reportOnly or cid in cfg.reportOnlyControls) else "enabled"
-        display = f"{cfg.namePrefix} {cid} Privileged: {spec['title']}"
-        conditions = {"users": dict(users), **spec["conditions"]}
+        display = f"{cfg.namePrefix} {cid} Privileged: {spec.title}"
+        conditions = {"users": dict(users), **spec.conditions}
         for key in ("signInRiskLevels", "userRiskLevels"):
             conditions.setdefault(key, [])
         conditions.setdefault("platforms", None)
@@ -183,21 +212,15 @@ def build(cfg: BaselineConfig, scope: list[Role], refs: dict[str, str]) -> list[
             "displayName": display,
             "state": state,
             "conditions": conditions,
-            "grantControls": spec["grantControls"],
-            "sessionControls": spec["sessionControls"],
+            "grantControls": spec.grant,
+            "sessionControls": spec.session,
         }
-        out.append(
-            Control(
-                id=cid, kind="conditionalAccessPolicy", title=spec["title"], display_name=display,
-                step=spec["step"], principle=spec["principle"], level=spec["level"],
-                rationale=spec["rationale"], source=spec["source"], desired=desired,
-            )
+        control = Control(
+            id=cid, kind=Kind.CONDITIONAL_ACCESS_POLICY, title=spec.title, display_name=display,
+            step=spec.step, principle=spec.principle, level=spec.level,
+            rationale=spec.rationale, source=spec.source, desired=desired,
         )
+        require_exclusion(control, emergency)
+        out.append(control)
     return out
 
-
-def excludes_emergency_access(policy: dict[str, Any], emergency_ids: set[str]) -> bool:
-    """True when a CA policy (Graph JSON) excludes every emergency-access object it must."""
-    users = (policy.get("conditions") or {}).get("users") or {}
-    excluded = set(users.get("excludeGroups") or []) | set(users.get("excludeUsers") or [])
-    return bool(emergency_ids) and emergency_ids <= excluded

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any, Iterator
+
+from ztb.errors import ZtbError
+from ztb.model.meta import Meta, NoMeta
 
 #: The five layers of protection of "Apply principles of Zero Trust to Microsoft Security Copilot".
 GUIDANCE_STEPS = {
@@ -22,14 +26,24 @@ GUIDANCE_STEPS = {
 
 PRINCIPLES = ("Verify explicitly", "Use least privilege access", "Assume breach")
 
-KINDS = (
-    "group",
-    "conditionalAccessPolicy",
-    "roleManagementPolicy",
-    "roleEligibility",
-    "deviceCompliancePolicy",
-    "manualCheck",
-)
+
+
+class Kind(str, Enum):
+    """What a control is, by the name plan, drift and review print (Graph's own type names).
+
+    A ``str`` enum: ``Kind.GROUP == "group"``, so readers that still compare with the bare string,
+    JSON output and dict keys keep working while they move over.
+    """
+
+    GROUP = "group"
+    CONDITIONAL_ACCESS_POLICY = "conditionalAccessPolicy"
+    ROLE_MANAGEMENT_POLICY = "roleManagementPolicy"
+    ROLE_ELIGIBILITY = "roleEligibility"
+    DEVICE_COMPLIANCE_POLICY = "deviceCompliancePolicy"
+    MANUAL_CHECK = "manualCheck"
+
+    def __str__(self) -> str:
+        return self.value
 
 #: A reference to a group the stack creates: its object ID exists only after `pulumi up`, so the
 #: desired JSON names it by key and every consumer resolves it (Pulumi outputs, a snapshot's
@@ -41,7 +55,7 @@ def group_ref(key: str) -> str:
     return "${group:%s}" % key
 
 
-class UnresolvedReferenceError(ValueError):
+class UnresolvedReferenceError(ZtbError, ValueError):
     """A group reference with no object ID: fail rather than plan an empty exclusion list."""
 
 
@@ -79,7 +93,7 @@ def resolve_refs(obj: Any, ids: dict[str, Any]) -> Any:
 @dataclass(frozen=True)
 class Control:
     id: str
-    kind: str
+    kind: Kind
     title: str
     display_name: str
     step: int
@@ -94,12 +108,16 @@ class Control:
     managed: bool = True
     #: External baseline items this control satisfies *as configured* (filled by the crosswalk).
     crosswalk: tuple[str, ...] = field(default=())
-    #: Extra facts consumers need (e.g. the role a PIM policy belongs to).
-    meta: dict[str, Any] = field(default_factory=dict)
+    #: Extra facts consumers need (e.g. the role a PIM policy belongs to), typed per kind.
+    meta: Meta = field(default_factory=NoMeta)
 
     def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise ValueError(f"{self.id}: unknown kind {self.kind}")
+        try:
+            kind = Kind(self.kind)
+        except ValueError:
+            raise ValueError(f"{self.id}: unknown kind {self.kind}") from None
+        # Stored as the enum whatever the caller passed, so every reader sees one type.
+        object.__setattr__(self, "kind", kind)
         if self.step not in GUIDANCE_STEPS:
             raise ValueError(f"{self.id}: unknown guidance step {self.step}")
         if self.principle not in PRINCIPLES:
@@ -108,7 +126,7 @@ class Control:
     def summary(self) -> dict[str, Any]:
         out = {
             "id": self.id,
-            "kind": self.kind,
+            "kind": self.kind.value,
             "displayName": self.display_name,
             "title": self.title,
             "step": self.step,

@@ -7,15 +7,59 @@ added to the emergency-access group is excluded from every privileged policy.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from ztb.config import BaselineConfig
 from ztb.model import stacks
-from ztb.model.controls import Control
+from ztb.model.controls import Control, Kind, group_ref
+from ztb.model.meta import GroupMeta
 
 PRIVILEGED = "privilegedUsers"
 EMERGENCY = "emergencyAccess"
 CA_EXCLUSION = "caExclusion"
+
+#: The stack output that maps group key -> object ID (``__main__.py`` exports it, review reads it
+#: from a preview to resolve ``${group:...}`` references).
+GROUP_IDS_OUTPUT = "groupIds"
+
+
+@dataclass(frozen=True)
+class EmergencyAccess:
+    """The emergency-access (break-glass) exclusion: one value every consumer reads.
+
+    Every privileged policy excludes it, so it has four names that must agree: the config keys
+    (``ztb:emergencyAccessGroupId``, ``ztb:emergencyAccessUserIds``), the group key other controls
+    reference (``${group:emergencyAccess}``), the control ID drift and review report
+    (``PRIV-GRP-02``; the policy pack in policy/ holds a copy, tests/test_policy_pack.py ties them)
+    and its entry in the :data:`GROUP_IDS_OUTPUT` stack output.
+    """
+
+    GROUP_KEY: ClassVar[str] = EMERGENCY
+    CONTROL_ID: ClassVar[str] = "PRIV-GRP-02"
+    #: Config keys, as messages name them.
+    GROUP_ID_KEY: ClassVar[str] = "ztb:emergencyAccessGroupId"
+    USER_IDS_KEY: ClassVar[str] = "ztb:emergencyAccessUserIds"
+
+    #: An existing group the config names (looked up); ``None`` when the stack creates it.
+    group_id: str | None
+    #: The break-glass accounts: members of a created group, and excluded by ID from every policy.
+    user_ids: tuple[str, ...]
+
+    @classmethod
+    def of(cls, cfg: BaselineConfig) -> EmergencyAccess:
+        return cls(group_id=cfg.emergencyAccessGroupId, user_ids=tuple(cfg.emergencyAccessUserIds))
+
+    @property
+    def ref(self) -> str:
+        """How a policy's ``excludeGroups`` names the group before apply: its ID, or the reference."""
+        return self.group_id or group_ref(self.GROUP_KEY)
+
+    @property
+    def known_ids(self) -> set[str]:
+        """Object IDs the config knows for the exclusion (users, and an existing group)."""
+        return set(self.user_ids) | ({self.group_id} if self.group_id else set())
+
 RING_KEYS = {"evaluate": "ringEvaluate", "pilot": "ringPilot", "full": "ringFull"}
 RING_IDS = {"evaluate": "PRIV-GRP-11", "pilot": "PRIV-GRP-12", "full": "PRIV-GRP-13"}
 
@@ -76,25 +120,20 @@ def build(cfg: BaselineConfig) -> list[Control]:
         if members is not None:
             desired["members"] = members
         desired["owners"] = list(owned)
-        meta: dict[str, Any] = {
-            "groupKey": key,
-            "membership": membership,
-            "membersDeclared": members is not None,
-            "ownersDeclared": True,
-        }
-        if existing_id:
-            meta["objectId"] = existing_id
-        else:
-            meta["createOnly"] = list(CREATE_ONLY)
+        meta = GroupMeta(
+            group_key=key, membership=membership, members_declared=members is not None, owners_declared=True,
+            object_id=existing_id or None, create_only=() if existing_id else CREATE_ONLY,
+        )
         out.append(
             Control(
-                id=cid, kind="group", title=title, display_name=desired.get("displayName", title),
+                id=cid, kind=Kind.GROUP, title=title, display_name=desired.get("displayName", title),
                 step=1, principle=principle, level="specialized", rationale=rationale,
                 source=SOURCE, desired=desired, managed=managed, meta=meta,
             )
         )
 
-    breakglass = [{"@odata.type": USER_TYPE, "id": u} for u in cfg.emergencyAccessUserIds]
+    emergency = EmergencyAccess.of(cfg)
+    breakglass = [{"@odata.type": USER_TYPE, "id": u} for u in emergency.user_ids]
 
     if cfg.privilegedGroupId:
         add("PRIV-GRP-01", PRIVILEGED, "Privileged users group (existing)", "Use least privilege access",
@@ -109,12 +148,12 @@ def build(cfg: BaselineConfig) -> list[Control]:
             _group(cfg, "Privileged Users", "Admin and SecOps accounts covered by the privileged Zero Trust baseline. Managed by ztb.", True),
             True, INCLUDED, [{"id": p} for p in sorted(cfg.eligibility)])
 
-    if cfg.emergencyAccessGroupId:
-        add("PRIV-GRP-02", EMERGENCY, "Emergency-access exclusion group (existing)", "Assume breach",
+    if emergency.group_id:
+        add(EmergencyAccess.CONTROL_ID, EMERGENCY, "Emergency-access exclusion group (existing)", "Assume breach",
             "Break-glass accounts are excluded from every policy so a misconfiguration can never lock the tenant out.",
-            {"id": cfg.emergencyAccessGroupId}, False, EXCLUSION, breakglass or None, cfg.emergencyAccessGroupId)
+            {"id": emergency.group_id}, False, EXCLUSION, breakglass or None, emergency.group_id)
     else:
-        add("PRIV-GRP-02", EMERGENCY, "Emergency-access exclusion group", "Assume breach",
+        add(EmergencyAccess.CONTROL_ID, EMERGENCY, "Emergency-access exclusion group", "Assume breach",
             "Break-glass accounts are excluded from every policy so a misconfiguration can never lock the tenant out; "
             "role-assignable so that only Privileged Role Administrators and the declared owners can change it.",
             _group(cfg, "Emergency Access Exclusion", "Break-glass accounts excluded from every Conditional Access policy. Managed by ztb.", True),
@@ -127,9 +166,9 @@ def build(cfg: BaselineConfig) -> list[Control]:
             {"id": cfg.conditionalAccessExclusionGroupId}, False, EXCLUSION,
             [{"id": m} for m in cfg.conditionalAccessExclusionMemberIds], cfg.conditionalAccessExclusionGroupId)
 
-    for ring, meta in stacks.rings().items():
+    for ring, ring_data in stacks.rings().items():
         existing = getattr(cfg.ringGroupIds, ring)
-        title = f"Rollout ring group: {meta['title']}"
+        title = f"Rollout ring group: {ring_data['title']}"
         # Members are not declared: people are moved into rings outside the stack.
         if existing:
             add(RING_IDS[ring], RING_KEYS[ring], title + " (existing)", "Verify explicitly",
@@ -137,11 +176,16 @@ def build(cfg: BaselineConfig) -> list[Control]:
         else:
             add(RING_IDS[ring], RING_KEYS[ring], title, "Verify explicitly",
                 "Phased rollout (Evaluate, Pilot, Full deployment): each phase includes only the rings it has reached.",
-                _group(cfg, f"Privileged {meta['title']}", f"Privileged baseline rollout ring: {meta['title']}. Managed by ztb.", False),
+                _group(cfg, f"Privileged {ring_data['title']}", f"Privileged baseline rollout ring: {ring_data['title']}. Managed by ztb.", False),
                 True, RING, None)
     return out
 
 
-def ids_for(controls: list[Control]) -> dict[str, str]:
-    """Object IDs the config already knows (referenced groups); created ones appear after apply."""
-    return {c.meta["groupKey"]: c.meta["objectId"] for c in controls if c.kind == "group" and "objectId" in c.meta}
+def refs(controls: list[Control]) -> dict[str, str]:
+    """Group key -> how other controls name it: the config's object ID, else ``${group:<key>}``."""
+    return {c.meta.group_key: c.meta.object_id or group_ref(c.meta.group_key) for c in controls if c.kind == Kind.GROUP}
+
+
+def known_ids(controls: list[Control]) -> dict[str, str]:
+    """Group key -> object ID for the groups the config names; created ones are known after apply."""
+    return {c.meta.group_key: c.meta.object_id for c in controls if c.kind == Kind.GROUP and c.meta.object_id}

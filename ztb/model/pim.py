@@ -10,7 +10,8 @@ from typing import Any
 
 from ztb.config import BaselineConfig
 from ztb.catalogue.roles import Role, resolve
-from ztb.model.controls import Control
+from ztb.model.controls import Control, Kind
+from ztb.model.meta import EligibilityMeta, PimMeta
 
 RULE_TYPE = "#microsoft.graph.unifiedRoleManagementPolicy{}Rule"
 SOURCE = "ENTRA pim-deployment-plan.md; GRAPH how-to-pim-update-rules.md; CISA SCuBA MS.AAD.7.x"
@@ -107,6 +108,11 @@ def rules_for(role: Role, cfg: BaselineConfig) -> list[dict[str, Any]]:
     ]
 
 
+def _step_two(**fields: Any) -> Control:
+    """A control of guidance step 2 (least privilege), at the Specialized level: PIM settings and eligibility."""
+    return Control(step=2, principle="Use least privilege access", level="specialized", **fields)
+
+
 def control_id(role: Role) -> str:
     return f"PRIV-PIM-{role.short_id}"
 
@@ -117,14 +123,11 @@ def build(cfg: BaselineConfig, scope: list[Role]) -> list[Control]:
     for role in scope:
         approval = role.template_id in approval_ids
         out.append(
-            Control(
+            _step_two(
                 id=control_id(role),
-                kind="roleManagementPolicy",
+                kind=Kind.ROLE_MANAGEMENT_POLICY,
                 title=f"PIM settings: {role.name}",
                 display_name=f"PIM policy for {role.name}",
-                step=2,
-                principle="Use least privilege access",
-                level="specialized",
                 rationale=(
                     "Time-bound activation with MFA and justification, no permanent assignments, "
                     + ("approval by a separate approver group, " if approval else "")
@@ -137,7 +140,7 @@ def build(cfg: BaselineConfig, scope: list[Role]) -> list[Control]:
                     "roleDefinitionId": role.template_id,
                     "rules": rules_for(role, cfg),
                 },
-                meta={"roleName": role.name, "templateId": role.template_id, "approval": approval},
+                meta=PimMeta(role_name=role.name, template_id=role.template_id, approval=approval),
             )
         )
     return out
@@ -161,7 +164,7 @@ def legacy_eligibility_id(principal: str, role: Role) -> str:
 def eligibility_controls(cfg: BaselineConfig) -> list[Control]:
     """Eligible, not standing, access: each mapped principal becomes eligible, time-bound.
 
-    ``meta["legacyIds"]`` holds the ID an earlier version gave the same assignment, so the
+    ``meta.legacy_ids`` holds the ID an earlier version gave the same assignment, so the
     component can declare it as an alias and an existing stack keeps its resources instead of
     replacing them. Where two principals shared that old ID it is left out: the engine refuses two
     resources aliased to one name, and at most one of them can exist in a stack anyway.
@@ -175,14 +178,11 @@ def eligibility_controls(cfg: BaselineConfig) -> list[Control]:
     for principal, role in pairs:
         legacy = legacy_eligibility_id(principal, role)
         out.append(
-            Control(
+            _step_two(
                 id=eligibility_id(principal, role),
-                kind="roleEligibility",
+                kind=Kind.ROLE_ELIGIBILITY,
                 title=f"Eligible assignment: {role.name}",
                 display_name=f"{principal} eligible for {role.name}",
-                step=2,
-                principle="Use least privilege access",
-                level="specialized",
                 rationale="Admins hold eligible, time-bound assignments and activate through PIM instead of holding standing access.",
                 source="ENTRA pim-deployment-plan.md; CISA SCuBA MS.AAD.7.4v1",
                 desired={
@@ -195,10 +195,10 @@ def eligibility_controls(cfg: BaselineConfig) -> list[Control]:
                         "expiration": {"type": "afterDuration", "duration": cfg.pim.eligibleAssignmentMaxDuration}
                     },
                 },
-                meta={
-                    "roleName": role.name, "templateId": role.template_id, "principalId": principal,
-                    "legacyIds": [legacy] if legacy_uses[legacy] == 1 else [],
-                },
+                meta=EligibilityMeta(
+                    role_name=role.name, template_id=role.template_id, principal_id=principal,
+                    legacy_ids=(legacy,) if legacy_uses[legacy] == 1 else (),
+                ),
             )
         )
     return out

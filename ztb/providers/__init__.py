@@ -42,16 +42,19 @@ from typing import Any, Iterable, Iterator, Mapping, Optional
 
 from pulumi.output import Unknown
 
+from ztb.errors import ZtbError
 from ztb.graph.errors import GraphError
+from ztb.graph.odata import literal as odata_literal  # noqa: F401  (re-exported for the providers)
 from ztb.catalogue.roles import GUID_RE  # noqa: F401  (re-exported for the providers)
+from ztb.compare.values import id_text, integral
+#: Pulumi's placeholder for a value not known during preview: one spelling with the review's.
+from ztb.sentinels import UNKNOWN
 
-#: Pulumi's placeholder for a value not known during preview (pulumi.runtime.rpc.UNKNOWN).
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 #: Marks outputs written by a provider; its absence in ``read`` props means an import.
 OBSERVED = "observed"
 
 
-class ProviderError(Exception):
+class ProviderError(ZtbError):
     """A provider operation that cannot proceed, as one line naming the control."""
 
 
@@ -93,17 +96,6 @@ def dig(value: Any, *path: str) -> Any:
 def known_str(value: Any) -> Optional[str]:
     """``value`` when it is a known, non-empty string, else None (never raises)."""
     return value if isinstance(value, str) and value and not is_unknown(value) else None
-
-
-def id_text(value: Any) -> str:
-    """An identifier as comparable text: known strings lowercased, absent as "" (never raises)."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value.lower()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return repr(value)
 
 
 def same_id(a: Any, b: Any) -> bool:
@@ -179,20 +171,11 @@ def wire(value: Any) -> Any:
     """
     if is_unknown(value):
         raise ProviderError("a value is not known yet; run `pulumi up` once the resources it depends on exist")
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
     if isinstance(value, dict):
         return {k: wire(v) for k, v in value.items() if k != "__provider"}
     if isinstance(value, (list, tuple)):
         return [wire(v) for v in value]
-    return value
-
-
-def odata_literal(value: Any) -> str:
-    """A string literal for $filter: quotes doubled, as OData escapes them."""
-    return "'" + str(value).replace("'", "''") + "'"
+    return integral(value)
 
 
 # --------------------------------------------------------------------------- declaration side

@@ -33,6 +33,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 
 from ztb.graph.errors import GraphError
 from ztb.compare.normalize import Change, compare
+from ztb.compare.values import assignment_key as target_key  # identities of list items live in ztb.compare.values
 
 from ztb.providers import (
     GUID_RE, OBSERVED, ProviderError, any_unknown_input, carry_pass_through, dig, failing_as, graph_for, has_unknowns, id_text, is_unknown, known_str,
@@ -46,19 +47,6 @@ WRITE_ONLY = ("scheduledActionsForRule", "assignments")
 
 
 # --------------------------------------------------------------------------- assignments
-
-
-def target_key(assignment: Any) -> tuple:
-    """What an assignment *is*: its target type, group (or collection) and assignment filter (never raises)."""
-    target = dig(assignment, "target")
-    target = target if isinstance(target, dict) else {}
-    kind = id_text(target.get("@odata.type")).lstrip("#").removeprefix("microsoft.graph.")
-    return (
-        kind,
-        id_text(target.get("groupId") or target.get("collectionId")),
-        id_text(target.get("deviceAndAppManagementAssignmentFilterId")),
-        id_text(target.get("deviceAndAppManagementAssignmentFilterType") or "none"),
-    )
 
 
 def _listed(assignments: Any) -> list[dict]:

@@ -6,13 +6,15 @@ import json
 import re
 
 from ztb.compare.classify import NEUTRAL, STRENGTHENS, WEAKENS
-from ztb.review.preview import show
-from ztb.review.judge import Access, FieldChange, ResourceChange, Review
+from ztb.model.controls import Kind
+from ztb.review.inputs import show
+from ztb.review.ops import Op
+from ztb.review.result import Access, AccessChange, FieldChange, ResourceChange, Review
 
 MARK = {WEAKENS: "🔴", NEUTRAL: "⚪", STRENGTHENS: "🟢"}
 KIND_WORDS = {
-    "conditionalAccessPolicy": "Conditional Access policy", "group": "group", "roleManagementPolicy": "PIM settings",
-    "deviceCompliancePolicy": "device compliance policy", "roleEligibility": "eligible assignment",
+    Kind.CONDITIONAL_ACCESS_POLICY: "Conditional Access policy", Kind.GROUP: "group", Kind.ROLE_MANAGEMENT_POLICY: "PIM settings",
+    Kind.DEVICE_COMPLIANCE_POLICY: "device compliance policy", Kind.ROLE_ELIGIBILITY: "eligible assignment",
 }
 #: Line breaks and other control characters in a value (a policy name, a diagnostic) would start new
 #: markdown blocks in the comment (a heading, a fake verdict): each is one space in a line of text.
@@ -59,7 +61,8 @@ def _field(f: FieldChange, names: dict[str, str]) -> str:
     return f"- {MARK[f.verdict.impact]} **{f.verdict.impact}**: {_ids(text, names)}"
 
 
-ACCESS_WORDS = {"gains": "**gains** eligibility for", "loses": "**loses** eligibility for", "keeps": "keeps eligibility for"}
+ACCESS_WORDS = {AccessChange.GAINS: "**gains** eligibility for", AccessChange.LOSES: "**loses** eligibility for",
+                AccessChange.KEEPS: "keeps eligibility for"}
 
 
 def _access(a: Access, names: dict[str, str]) -> str:
@@ -68,7 +71,7 @@ def _access(a: Access, names: dict[str, str]) -> str:
 
 def _resource(c: ResourceChange, names: dict[str, str], level: str = "###") -> list[str]:
     what = KIND_WORDS.get(c.kind or "", _ids(c.type, {}))
-    op = "protect changed" if c.op == "protect" else c.op
+    op = "protect changed" if c.op is Op.PROTECT else c.op
     lines = [f"{level} {MARK[c.verdict.impact]} {_ids(_heading(c), names)}",
              f"**{op}** of {what} {_code(c.name)}: **{c.verdict.impact}**", ""]
     if c.operation or not c.fields:
@@ -129,7 +132,7 @@ def to_markdown(r: Review) -> str:
     title = (f"## ztb review: {weak} of {_plural(total, 'change')} weaken{'s' if weak == 1 else ''} security" if weak
              else f"## ztb review: {_plural(total, 'change')}, none weakens security")
     n = r.counts
-    protects = sum(c.op == "protect" for c in r.changes)
+    protects = sum(c.op is Op.PROTECT for c in r.changes)
     lines = [title, "", *_vouch_lines(r),
              f"{stack[0].upper()}{stack[1:]}: {n['create']} to create, {n['update']} to update, {n['replace']} to replace, "
              f"{n['delete']} to delete" + (f", {_plural(protects, 'protection change')}" if protects else "") + "."

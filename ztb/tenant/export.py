@@ -21,17 +21,19 @@ each other and with ``ztb:tenantId``, and at least one must answer (:func:`verif
 
 from __future__ import annotations
 
-import asyncio
 import re
 from datetime import datetime, timezone
 from typing import Any, Iterable, Optional
 
 from ztb import __version__
+from ztb.errors import ZtbError
+from ztb.catalogue.roles import GUID_RE
 from ztb.graph.client import BETA, V1, AsyncGraph, GraphClient
 from ztb.graph.errors import GraphError
-from ztb.graph.permissions import required_permissions
+from ztb.graph.odata import literal
+from ztb.graph.transport import gather
 from ztb.model.baseline import Baseline
-from ztb.catalogue.roles import GUID_RE
+from ztb.tenant.groups import match_groups
 from ztb.tenant.snapshot import COLLECTIONS, GROUP_SELECT, ROLE_DEFINITION_SELECT, SCHEMA_VERSION
 
 #: Graph's default limit on the values of one ``in`` filter (Graph known issues, query parameters).
@@ -54,16 +56,10 @@ LISTS: dict[str, tuple[str, dict[str, str], str]] = {
     COMPLIANCE: ("/deviceManagement/deviceCompliancePolicies", {"$expand": "assignments"}, BETA),
     "roleDefinitions": ("/roleManagement/directory/roleDefinitions", {"$select": ",".join(ROLE_DEFINITION_SELECT)}, BETA),
 }
-#: What each command needs, least privilege first (application permissions; ztb.graph.permissions).
-PERMISSIONS = tuple(required_permissions())
 
 
-class ExportError(Exception):
+class ExportError(ZtbError):
     """The tenant cannot be vouched for (which tenant, or what the stack reads): one line."""
-
-
-def _quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _chunks(values: Iterable[str], size: int = IN_FILTER_MAX) -> list[list[str]]:
@@ -77,7 +73,7 @@ def stack_group_names(b: Baseline) -> set[str]:
 
 def watched_group_ids(b: Baseline) -> set[str]:
     """Existing groups a baseline group control names by ID (their members and owners are read)."""
-    return {c.meta["objectId"].lower() for c in b.of_kind("group") if not c.managed}
+    return {c.meta.object_id.lower() for c in b.of_kind("group") if not c.managed}
 
 
 def config_group_ids(b: Baseline) -> set[str]:
@@ -104,18 +100,9 @@ def skipped_collections(b: Baseline) -> dict[str, str]:
     return out
 
 
-async def _gather(calls: list) -> list:
-    """Run every call; if any fails, raise the first failure (never return part of the reads)."""
-    results = await asyncio.gather(*calls, return_exceptions=True)
-    for r in results:
-        if isinstance(r, BaseException):
-            raise r
-    return results
-
-
 async def _groups(g: AsyncGraph, field: str, values: Iterable[str]) -> list[dict[str, Any]]:
-    query = lambda chunk: {"$filter": f"{field} in ({','.join(_quote(v) for v in chunk)})", "$select": ",".join(GROUP_SELECT)}  # noqa: E731
-    pages = await _gather([g.list_all("/groups", query(chunk), V1) for chunk in _chunks(values)])
+    query = lambda chunk: {"$filter": f"{field} in ({','.join(literal(v) for v in chunk)})", "$select": ",".join(GROUP_SELECT)}  # noqa: E731
+    pages = await gather([g.list_all("/groups", query(chunk), V1) for chunk in _chunks(values)])
     return [x for page in pages for x in page]
 
 
@@ -173,7 +160,7 @@ async def read_tenant(g: AsyncGraph, b: Baseline) -> dict[str, Any]:
     skipped = skipped_collections(b)
     lists = {k: v for k, v in LISTS.items() if k not in skipped}
     names = list(lists)
-    results = await _gather([g.list_all(path, query or None, version) for path, query, version in lists.values()]
+    results = await gather([g.list_all(path, query or None, version) for path, query, version in lists.values()]
                             + [_groups(g, "displayName", stack_group_names(b)), _organization(g)])
     out: dict[str, Any] = dict(zip(names, results[:len(names)]))
     by_name, (org_ids, org_note) = results[len(names)], results[len(names) + 1]
@@ -183,8 +170,8 @@ async def read_tenant(g: AsyncGraph, b: Baseline) -> dict[str, Any]:
     wanted = (config_group_ids(b) | policy_group_ids(out["conditionalAccessPolicies"])) - known
     by_id = await _groups(g, "id", wanted) if wanted else []
     groups = _merge_groups(by_name, by_id)
-    # The groups a baseline group control matches: the stack's (by name) and the config's (by ID).
-    watched = known | watched_group_ids(b)
+    # The groups a baseline group control matches (ztb.tenant.groups, as drift matches them).
+    watched = {str(x["id"]).lower() for _, found in match_groups(b, groups) for x in found}
     await _memberships(g, [x for x in groups if str(x["id"]).lower() in watched])
     out["groups"] = groups
     out["skipped"] = skipped
