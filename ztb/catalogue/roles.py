@@ -84,6 +84,7 @@ def catalogue() -> tuple[Role, ...]:
     return tuple(roles)
 
 
+@lru_cache(maxsize=1)
 def by_template_id() -> dict[str, Role]:
     return {r.template_id: r for r in catalogue()}
 
@@ -91,6 +92,12 @@ def by_template_id() -> dict[str, Role]:
 def default_scope() -> list[Role]:
     """The union of the four authorities' sets: every role any of them counts privileged."""
     return [r for r in catalogue() if any(r.flags.values())]
+
+
+@lru_cache(maxsize=1)
+def by_lower_name() -> dict[str, Role]:
+    """The catalogue by lowercased display name: built once, since the model resolves hundreds of names."""
+    return {r.name.lower(): r for r in catalogue()}
 
 
 def resolve(name_or_id: str) -> Role:
@@ -104,9 +111,9 @@ def resolve(name_or_id: str) -> Role:
     if GUID_RE.match(value):
         known = by_template_id().get(value.lower())
         return known or Role(name=value.lower(), template_id=value.lower(), in_catalogue=False)
-    lowered = {r.name.lower(): r for r in catalogue()}
-    if value.lower() in lowered:
-        return lowered[value.lower()]
+    known = by_lower_name().get(value.lower())
+    if known:
+        return known
     names = [r.name for r in catalogue()]
     close = difflib.get_close_matches(value, names, n=1, cutoff=0.0)
     hint = f"; did you mean '{close[0]}'?" if close else ""
