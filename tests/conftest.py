@@ -116,3 +116,12 @@ def sample_declared(_sample_run: BaselineMocks) -> BaselineMocks:
     leaves it in the mocks; a copy per test, so a test may edit what it reads. A test that runs the
     program itself (another config, a patched component) takes ``pulumi_mocks`` instead."""
     return copy.deepcopy(_sample_run)
+
+
+def one_error_line(result) -> str:
+    """The one `Error:` line of a failed command (exit 1, no traceback); the test reads its words."""
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 1, (result.exit_code, result.stderr)
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    assert "Traceback" not in result.stderr
+    return lines[0]

@@ -677,15 +677,20 @@ class _Fail(Exception):
         self.status, self.code, self.message = status, code, message
 
 
-@pytest.fixture(scope="session")
-def graph_server():
-    """One HTTP server on 127.0.0.1 for the session; each test gets fresh handlers on it."""
+def _local_server():
+    """An HTTP server on 127.0.0.1 (a free port) for the session, stopped at its end."""
     server = HTTPServer(host="127.0.0.1", port=0)
     server.start()
     yield server
     server.clear()
     if server.is_running():
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def graph_server():
+    """One HTTP server for the session; each test gets fresh handlers on it."""
+    yield from _local_server()
 
 
 @pytest.fixture
@@ -726,12 +731,8 @@ class OtherHost:
 
 @pytest.fixture(scope="session")
 def other_server():
-    server = HTTPServer(host="127.0.0.1", port=0)
-    server.start()
-    yield server
-    server.clear()
-    if server.is_running():
-        server.stop()
+    """A second server: another port, so another origin than the double."""
+    yield from _local_server()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from ztb.cli import cli
 
-from .conftest import REPO, SAMPLE_STACK
+from .conftest import REPO, SAMPLE_STACK, one_error_line
 
 DEEP = '{"steps":' + "[" * 100000 + "]" * 100000 + "}"
 
@@ -17,13 +17,6 @@ DEEP = '{"steps":' + "[" * 100000 + "]" * 100000 + "}"
 def run(*args: str, stdin: str | None = None):
     return CliRunner().invoke(cli, list(args), input=stdin, catch_exceptions=False)
 
-
-def one_error_line(result) -> str:
-    lines = result.stderr.strip().splitlines()
-    assert result.exit_code == 1, (result.exit_code, result.stderr)
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
-    assert "Traceback" not in result.stderr
-    return lines[0]
 
 
 def test_an_unknown_preview_op_is_an_error_not_no_changes(tmp_path):

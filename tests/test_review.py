@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import SAMPLE_STACK
+from tests.conftest import SAMPLE_STACK, one_error_line
 from ztb.review import judge as rv
 from ztb.review import render as review_render
 from ztb.cli.review import command
@@ -74,13 +74,6 @@ def one_update(doc: dict, control: str) -> dict:
     doc["changeSummary"] = {"update": 1, "same": 59}
     return doc
 
-
-def one_error_line(result) -> str:
-    lines = result.stderr.strip().splitlines()
-    assert result.exit_code == 1, (result.exit_code, result.stderr)
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
-    assert "Traceback" not in result.stderr
-    return lines[0]
 
 
 # -- the fixtures are in the real CLI's shapes ---------------------------------------------------
