@@ -303,3 +303,17 @@ def test_a_nested_block_deeper_than_graph_has_weakens_without_raising():
         deep = {"x": deep}
     verdict = classify(CA, "conditions", deep, None, CTX)
     assert verdict.impact == WEAKENS and "shape" in verdict.reason
+
+
+@pytest.mark.parametrize("path, new", [
+    ("sessionControls", {"persistentBrowser": {"mode": "always", "isEnabled": True}}),
+    ("sessionControls.persistentBrowser", {"mode": "always", "isEnabled": True}),
+    ("sessionControls.persistentBrowser", {"mode": "unknownFutureValue"}),
+])
+def test_a_persistent_browser_control_added_that_keeps_sessions_weakens(path, new):
+    assert classify("conditionalAccessPolicy", path, None, new).impact == WEAKENS
+
+
+def test_a_persistent_browser_control_added_that_never_persists_strengthens():
+    new = {"mode": "never", "isEnabled": True}
+    assert classify("conditionalAccessPolicy", "sessionControls.persistentBrowser", None, new).impact == STRENGTHENS

@@ -84,6 +84,16 @@ def _alike(name: str, f: Field, rank: dict[str, int], higher_is_stronger: bool =
     return rank_verdict(name, f.old, f.new, rank, higher_is_stronger)
 
 
+def _browser_block(f: Field) -> Optional[Verdict]:
+    """A persistent-browser control added is judged by its mode: ``always`` keeps admin sessions
+    in the browser across restarts, which is weaker than no control (the user is asked)."""
+    if not f.old and isinstance(f.new, dict) and f.new.get("isEnabled", True) is not False:
+        mode = str(f.new.get("mode", "")).lower()
+        if mode != "never":
+            return Verdict(WEAKENS, f"persistent browser control added with mode {f.new.get('mode')!r} (sessions persist)")
+    return block_verdict("persistent browser control", f)
+
+
 _FREQUENCY = r"sessionControls\.signInFrequency"
 _BROWSER = r"sessionControls\.persistentBrowser"
 _NARROWING = "(" + "|".join(sorted(NARROWING_CONDITIONS)) + ")$"
@@ -103,7 +113,7 @@ RULES: tuple[Rule, ...] = (
     rule(_FREQUENCY + "$", lambda f: block_verdict("sign-in frequency", f)),
     rule(_BROWSER, lambda f: _alike("persistent browser", f, {"always": 0, "never": 1}), last=r"mode$"),
     rule(_BROWSER, lambda f: bool_verdict("persistent browser control enabled", f.old, f.new), last=r"isEnabled$"),
-    rule(_BROWSER + "$", lambda f: block_verdict("persistent browser control", f)),
+    rule(_BROWSER + "$", _browser_block),
     rule(r"sessionControls", _none),
     rule(r"conditions\.", lambda f: list_verdict(field_words(f.path), f.old, f.new, True, f.ctx),
          last="include|(" + "|".join(INCLUDING_LISTS) + ")$"),
