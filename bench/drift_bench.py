@@ -3,7 +3,7 @@
     python bench/drift_bench.py [--ca 1000] [--roles 100] [--groups 5000] [--referenced 250] [--page-size 100]
 
 Both readers go through the real msgraph-sdk HTTP stack (GraphClient, kiota middleware) to the
-Graph double from the tests (tests/graph_double.py + tests/drift_double.py) on 127.0.0.1:
+Graph double from the tests (tests/doubles/graph.py + tests/doubles/tenant.py) on 127.0.0.1:
 
 - ztb: `ztb.tenant.export.read_tenant`, one paged list per collection, PIM policies in one filtered
   rule-expanded list, only referenced groups 15 IDs per request, collections read concurrently,
@@ -35,8 +35,8 @@ sys.path.insert(0, str(REPO))
 
 from pytest_httpserver import HTTPServer  # noqa: E402
 
-from tests.drift_double import serve  # noqa: E402
-from tests.graph_double import TOKEN, GraphDouble  # noqa: E402
+from tests.doubles.tenant import serve  # noqa: E402
+from tests.doubles.graph import TOKEN, GraphDouble  # noqa: E402
 from ztb.config import load_stack_file  # noqa: E402
 from ztb.drift.detect import detect  # noqa: E402
 from ztb.tenant.export import MEMBER_QUERY, OWNER_QUERY, export_snapshot, policy_group_ids, watched_group_ids  # noqa: E402

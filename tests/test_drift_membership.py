@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import SAMPLE_STACK, stack_values
-from tests.graph_double import graph, graph_server  # noqa: F401  (fixtures)
+from tests.doubles.graph import graph, graph_server  # noqa: F401  (fixtures)
 from tests.test_drift import IDEAL, SAMPLE, findings, other_stack
 from tests.test_drift_cli import assert_one_error_line, write
 from ztb.cli.drift import command as drift_command
@@ -155,7 +155,7 @@ def test_from_a_snapshot_file_an_added_exclusion_member_exits_2_and_a_missing_li
 @pytest.mark.parametrize("key,entry", [("members", {"@odata.type": USER, "id": INTRUDER}),
                                        ("owners", {"@odata.type": USER, "id": INTRUDER})])
 def test_live_drift_reports_an_added_member_or_owner_of_the_exclusion_group(graph, key, entry):
-    from tests.drift_double import serve
+    from tests.doubles.tenant import serve
 
     snap = ideal()
     group(snap, EMERGENCY)[key].append(entry)

@@ -1,5 +1,5 @@
 """`ztb export` and live `ztb drift` through the real msgraph-sdk stack against the local Graph
-double (tests/graph_double.py) serving a whole tenant (tests/drift_double.py)."""
+double (tests/doubles/graph.py) serving a whole tenant (tests/doubles/tenant.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import SAMPLE_STACK
-from tests.drift_double import serve
+from tests.doubles.tenant import serve
 from tests.test_drift_cli import assert_one_error_line
-from tests.graph_double import graph, graph_server, sample  # noqa: F401  (fixtures)
+from tests.doubles.graph import graph, graph_server, sample  # noqa: F401  (fixtures)
 from tests.test_drift import IDEAL, MUTATIONS, ca
 from ztb.cli.drift import command as drift_command
 from ztb.cli.export import command as export_command

@@ -20,8 +20,8 @@ import yaml
 from click.testing import CliRunner
 
 from tests.conftest import SAMPLE_STACK
-from tests.drift_double import serve
-from tests.graph_double import TOKEN, graph, graph_error, graph_server, sample  # noqa: F401 (fixtures)
+from tests.doubles.tenant import serve
+from tests.doubles.graph import TOKEN, graph, graph_error, graph_server, sample  # noqa: F401 (fixtures)
 from tests.test_drift import IDEAL
 from tests.test_drift_cli import assert_one_error_line
 from ztb.cli.drift import command as drift_command

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.graph_double import REPO, TENANT, TOKEN, GraphDouble, access_token, graph, graph_server, sample  # noqa: F401 (fixtures)
+from tests.doubles.graph import REPO, TENANT, TOKEN, GraphDouble, access_token, graph, graph_server, sample  # noqa: F401 (fixtures)
 from ztb.graph.client import GraphClient, StaticTokenCredential, resolve_graph_url
 from ztb.graph.errors import GraphError
 from ztb.graph.token import MalformedToken

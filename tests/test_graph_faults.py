@@ -2,8 +2,8 @@
 
 Issue 11 §2 (a repeated page), §3 (no end: a trickling body, an endless nextLink chain), §4
 (redirects to another host), §9 (items that are not objects or lack an id) and §10 (401 / 403
-carry their fix), through the real msgraph-sdk stack against the Graph double (tests/graph_double.py)
-serving a whole tenant (tests/drift_double.py).
+carry their fix), through the real msgraph-sdk stack against the Graph double (tests/doubles/graph.py)
+serving a whole tenant (tests/doubles/tenant.py).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import SAMPLE_STACK
-from tests.drift_double import serve
-from tests.graph_double import TOKEN, graph, graph_error, graph_server, other_host, other_server, sample  # noqa: F401
+from tests.doubles.tenant import serve
+from tests.doubles.graph import TOKEN, graph, graph_error, graph_server, other_host, other_server, sample  # noqa: F401
 from tests.test_drift import IDEAL
 from tests.test_drift_cli import assert_one_error_line
 from ztb.cli.drift import command as drift_command

@@ -23,8 +23,8 @@ from click.testing import CliRunner
 from werkzeug import Response
 
 from tests.conftest import REPO, SAMPLE_STACK
-from tests.drift_double import serve
-from tests.graph_double import access_token, graph, graph_error, graph_server, other_host, other_server  # noqa: F401
+from tests.doubles.tenant import serve
+from tests.doubles.graph import access_token, graph, graph_error, graph_server, other_host, other_server  # noqa: F401
 from tests.test_drift import IDEAL
 from tests.test_drift_cli import assert_one_error_line
 from ztb.cli.drift import command as drift_command

@@ -10,7 +10,7 @@ import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
 from tests.conftest import SAMPLE_STACK
-from tests.graph_double import graph, graph_server, sample  # noqa: F401 (fixtures)
+from tests.doubles.graph import graph, graph_server, sample  # noqa: F401 (fixtures)
 from ztb.config import load_stack_file
 from ztb.model.baseline import build
 from ztb.model.controls import resolve_refs

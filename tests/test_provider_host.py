@@ -35,7 +35,7 @@ from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.proto import engine_pb2_grpc, provider_pb2, provider_pb2_grpc
 
 from tests.conftest import REPO, BaselineMocks, object_id_for, run_program
-from tests.graph_double import TOKEN, graph, graph_server  # noqa: F401 (fixtures)
+from tests.doubles.graph import TOKEN, graph, graph_server  # noqa: F401 (fixtures)
 from ztb.providers import UNKNOWN
 from ztb.providers.compliance import DeviceCompliancePolicyProvider
 from ztb.providers.eligibility import RoleEligibilityProvider

@@ -1,4 +1,4 @@
-"""A whole tenant, from a ztb snapshot, served by the shared Graph double (tests/graph_double.py).
+"""A whole tenant, from a ztb snapshot, served by the shared Graph double (tests/doubles/graph.py).
 
 :func:`serve` seeds the double's state from a snapshot and adds the read endpoints `ztb export`
 uses, answering them the way Graph documents: the PIM policy list requires the scope filter and
@@ -18,7 +18,7 @@ import copy
 import re
 from typing import Any
 
-from tests.graph_double import GraphDouble, _Fail
+from tests.doubles.graph import GraphDouble, _Fail
 
 IN_FILTER = re.compile(r"^(id|displayName) in \((.*)\)$")
 VALUE = re.compile(r"'((?:[^']|'')*)'")

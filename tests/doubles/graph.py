@@ -8,7 +8,7 @@ say Graph does: PATCH of a PIM rule answers 204, a GET omits the write-only comp
 action, eligibility expirations come back as ``afterDateTime``, list endpoints page with
 ``@odata.nextLink`` when ``page_size`` is set.
 
-Use it through the ``graph`` fixture (``pytest_plugins = ["tests.graph_double"]``, or that line in
+Use it through the ``graph`` fixture (``pytest_plugins = ["tests.doubles.graph"]``, or that line in
 ``tests/conftest.py``), which also
 points ``ZTB_GRAPH_URL``/``ZTB_ACCESS_TOKEN`` at the double and replaces the retry handler's
 sleep (delays are recorded in ``graph.sleeps``)::
@@ -57,7 +57,7 @@ from werkzeug import Request, Response
 from ztb.graph.client import GraphClient, StaticTokenCredential
 from ztb.compare.normalize import duration_seconds
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parent.parent
 REPO = TESTS.parent
 #: Microsoft's documented payloads, vendored into the repo (the folder's README names each source).
 GRAPH_SAMPLES = TESTS / "fixtures" / "graph"
