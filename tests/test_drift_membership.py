@@ -7,7 +7,6 @@ policy; an owner the stack does not declare can add it. Verdicts follow the grou
 
 from __future__ import annotations
 
-import copy
 import json
 
 import pytest
@@ -15,7 +14,7 @@ from click.testing import CliRunner
 
 from tests.conftest import SAMPLE_STACK, stack_values
 from tests.doubles.graph import graph, graph_server  # noqa: F401  (fixtures)
-from tests.test_drift import IDEAL, SAMPLE, findings, other_stack
+from tests.test_drift import IDEAL, SAMPLE, findings, ideal, other_stack
 from tests.test_drift_cli import assert_one_error_line, write
 from ztb.cli.drift import command as drift_command
 from ztb.drift.detect import DriftError, detect
@@ -29,10 +28,6 @@ CA_EXCLUSION = "0ca0e8c1-0000-4000-8000-000000000003"
 EMERGENCY = "ZTB Emergency Access Exclusion"
 PRIVILEGED = "ZTB Privileged Users"
 RING = "ZTB Privileged Ring 2 - Pilot"
-
-
-def ideal() -> dict:
-    return copy.deepcopy(IDEAL)
 
 
 def group(snap: dict, name_or_id: str) -> dict:
