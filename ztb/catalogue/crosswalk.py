@@ -18,6 +18,8 @@ if TYPE_CHECKING:  # the model applies the crosswalk; the crosswalk needs only a
 
 TEMPLATE_REQUIRE_MFA_ADMINS = "ca-template:c7503427-338e-4c5e-902d-abe252abfb43"
 TEMPLATE_BLOCK_LEGACY_AUTH = "ca-template:0b2282f9-2862-4178-88b5-d79340b36cb8"
+#: "Require phishing-resistant multifactor authentication for admins": 19 roles, phishing-resistant strength.
+TEMPLATE_PHISH_RESISTANT_ADMINS = "ca-template:76c03f19-ea37-4656-a772-a183b4ddb81d"
 
 
 def _users(p: dict) -> dict:
@@ -55,6 +57,23 @@ def template_require_mfa_admins(p: dict, _c: Control | None = None) -> bool:
         _role_ids("msAdmin14") <= set(_users(p).get("includeRoles") or [])
         and "All" in _apps(p)
         and ("mfa" in (grant.get("builtInControls") or []) or _strength_combos(p) is not None)
+    )
+
+
+def template_require_mfa_admins_plain(p: dict, c: Control | None = None) -> bool:
+    """c7503427 is the *plain* MFA template: claimed only where the policy asks plain MFA, so a
+    phishing-resistant PRIV-CA-01 cites the phishing-resistant template instead of this one."""
+    combos = _strength_combos(p)
+    return template_require_mfa_admins(p, c) and not (combos is not None and combos <= strengths.PHISHING_RESISTANT_METHODS)
+
+
+def template_phish_resistant_admins(p: dict, _c: Control | None = None) -> bool:
+    combos = _strength_combos(p)
+    return (
+        _role_ids("msPhishResistantAdmins") <= set(_users(p).get("includeRoles") or [])
+        and "All" in _apps(p)
+        and combos is not None
+        and combos <= strengths.PHISHING_RESISTANT_METHODS
     )
 
 
@@ -112,7 +131,8 @@ CRITERIA: dict[str, Callable[[dict, Control | None], bool]] = {
     "MS.AAD.7.7v1": ms_aad_7_7,
     "MS.AAD.7.8v1": ms_aad_7_8,
     "MS.AAD.7.9v1": ms_aad_7_9,
-    TEMPLATE_REQUIRE_MFA_ADMINS: template_require_mfa_admins,
+    TEMPLATE_REQUIRE_MFA_ADMINS: template_require_mfa_admins_plain,
+    TEMPLATE_PHISH_RESISTANT_ADMINS: template_phish_resistant_admins,
     TEMPLATE_BLOCK_LEGACY_AUTH: template_block_legacy,
 }
 
@@ -120,7 +140,7 @@ CRITERIA: dict[str, Callable[[dict, Control | None], bool]] = {
 def candidates(control: Control) -> list[str]:
     """What a control is designed to satisfy; :func:`apply` keeps only what holds."""
     if control.id == "PRIV-CA-01":
-        return ["MS.AAD.3.6v1", TEMPLATE_REQUIRE_MFA_ADMINS]
+        return ["MS.AAD.3.6v1", TEMPLATE_PHISH_RESISTANT_ADMINS, TEMPLATE_REQUIRE_MFA_ADMINS]
     if control.id == "PRIV-CA-02":
         return [TEMPLATE_BLOCK_LEGACY_AUTH]
     if control.kind == "roleManagementPolicy":

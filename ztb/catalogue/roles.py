@@ -2,7 +2,10 @@
 
 The catalogue is data (``ztb/data/privileged-roles.tsv``) with its sources in its header, so an
 auditor can re-check every flag without reading code. Four authorities count roles as privileged
-and none of their lists contains the others; the default scope is their union.
+and none of their lists contains the others; the default scope is their union. Microsoft itself
+publishes three lists (the Privileged label, the 14 roles of most admin templates, the 19 of the
+phishing-resistant admin template 76c03f19) plus an admin-roles include that once added Teams
+Administrator: each is its own flag, so ``ztb roles`` says which list names a role.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ AUTHORITIES = {
     "msAdmin14": "Microsoft's admin Conditional Access templates",
     "cisaHigh": "CISA SCuBA (highly privileged)",
     "secops": "the Security Copilot Zero Trust guidance (SecOps)",
+    "msPhishResistantAdmins": "Microsoft's admin template 76c03f19 (phishing-resistant MFA for admins)",
+    "msAdminRolesInclude": "Microsoft's admin-roles include (the version that lists Teams Administrator)",
 }
 
 GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"
@@ -38,6 +43,8 @@ class Role:
     ms_admin14: bool = False
     cisa_high: bool = False
     secops: bool = False
+    ms_phish_resistant_admins: bool = False
+    ms_admin_roles_include: bool = False
     in_catalogue: bool = True
 
     @property
@@ -47,6 +54,8 @@ class Role:
             "msAdmin14": self.ms_admin14,
             "cisaHigh": self.cisa_high,
             "secops": self.secops,
+            "msPhishResistantAdmins": self.ms_phish_resistant_admins,
+            "msAdminRolesInclude": self.ms_admin_roles_include,
         }
 
     @property
@@ -79,6 +88,8 @@ def catalogue() -> tuple[Role, ...]:
                 ms_admin14=yes["msAdmin14"],
                 cisa_high=yes["cisaHigh"],
                 secops=yes["secops"],
+                ms_phish_resistant_admins=yes["msPhishResistantAdmins"],
+                ms_admin_roles_include=yes["msAdminRolesInclude"],
             )
         )
     return tuple(roles)
@@ -90,7 +101,7 @@ def by_template_id() -> dict[str, Role]:
 
 
 def default_scope() -> list[Role]:
-    """The union of the four authorities' sets: every role any of them counts privileged."""
+    """The union of the authorities' sets: every role any of them counts privileged."""
     return [r for r in catalogue() if any(r.flags.values())]
 
 

@@ -17,6 +17,20 @@ from ztb.config.problems import echo
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SECURITY_COPILOT_APP_ID = "bb5ffd56-39eb-458c-a53a-775ba21277da"
+#: The four Security Copilot applications Microsoft's page "Require phishing-resistant MFA for
+#: Microsoft Security Copilot access" (entra-docs policy-all-users-security-copilot.md) names.
+SECURITY_COPILOT_APPS = (
+    ("Security Copilot Agent Management", "43d7b169-1d9e-4d32-8cd8-06c5974ed90c"),
+    ("Security Copilot Portal", SECURITY_COPILOT_APP_ID),
+    ("Security Copilot API", "bb3d68c2-d09e-4455-94a0-e323996dbaa3"),
+    ("Security Copilot Logic Apps Connector", "b0cf1501-8e0f-4fbb-b70a-52ca5ea7bda6"),
+)
+#: Defender for Cloud Apps session control types pulumi-azuread accepts (``cloudAppSecurityPolicy``),
+#: Graph's ``cloudAppSecurityType`` without ``unknownFutureValue``.
+CLOUD_APP_SECURITY_TYPES = ("monitorOnly", "blockDownloads", "mcasConfigured")
+#: How PRIV-CA-04 remediates a high-risk user: Microsoft's current ``riskRemediation`` (covers
+#: passwordless admins; deployed through ztb's provider), or ``mfa`` AND ``passwordChange``.
+USER_RISK_REMEDIATIONS = ("riskRemediation", "passwordChange")
 _DURATION = TypeAdapter(timedelta)
 
 
@@ -105,6 +119,22 @@ class SecurityApp(_Strict):
     appId: str
 
     _guid = field_validator("appId")(_check_guid)
+
+
+class GalleryApp(_Strict):
+    """A third-party security product from the Entra application gallery, instantiated by the stack."""
+
+    name: str = Field(min_length=1, max_length=120, description="Display name of the application the stack creates.")
+    templateId: str = Field(description="The gallery template ID (applicationTemplate id).")
+
+    _guid = field_validator("templateId")(_check_guid)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not v.strip() or any(ch in v for ch in "\r\n\t"):
+            raise ValueError(f"{echo(v)} is not a display name; use one line of text such as 'Tanium SSO'")
+        return v
 
 
 class AcceptedPolicy(_Strict):
@@ -201,7 +231,21 @@ class BaselineConfig(_Strict):
     ringGroupIds: RingGroupIds = Field(default_factory=RingGroupIds)
     roles: RoleScope = Field(default_factory=RoleScope)
     securityApps: list[SecurityApp] = Field(
-        default_factory=lambda: [SecurityApp(name="Microsoft Security Copilot", appId=SECURITY_COPILOT_APP_ID)]
+        default_factory=lambda: [SecurityApp(name=n, appId=a) for n, a in SECURITY_COPILOT_APPS]
+    )
+    galleryApps: list[GalleryApp] = Field(
+        default_factory=list,
+        description="Third-party security apps from the Entra gallery: instantiated by the stack, then in PRIV-CA-08.",
+    )
+    cloudAppSecurity: Optional[Literal["monitorOnly", "blockDownloads", "mcasConfigured"]] = Field(
+        default=None, description="Defender for Cloud Apps session control on PRIV-CA-08 (step 5); off by default.",
+    )
+    userRiskRemediation: Literal["riskRemediation", "passwordChange"] = Field(
+        default="riskRemediation", description="PRIV-CA-04's grant: risk remediation (passwordless too) or mfa AND passwordChange.",
+    )
+    replaceRingGroups: ConfigBool = Field(
+        default=False,
+        description="Let an existing stack replace its ring groups with role-assignable ones (new object IDs, members lost).",
     )
     signInFrequencyHours: ConfigInt = Field(default=1, ge=1, le=24)
     pim: Pim

@@ -36,6 +36,8 @@ ALLOWED = {
     "signInFrequencyInterval": {"timeBased", "everyTime"},
     "signInFrequencyAuthenticationType": {"primaryAndSecondaryAuthentication", "secondaryAuthentication"},
     "persistentBrowserMode": {"always", "never"},
+    "transferMethods": {"authenticationTransfer", "deviceCodeFlow"},
+    "cloudAppSecurityPolicy": {"blockDownloads", "mcasConfigured", "monitorOnly"},
 }
 
 #: Graph sub-object -> {graph field: azuread field}
@@ -51,6 +53,9 @@ APPLICATIONS = {
 PLATFORMS = {"includePlatforms": "includedPlatforms", "excludePlatforms": "excludedPlatforms"}
 LOCATIONS = {"includeLocations": "includedLocations", "excludeLocations": "excludedLocations"}
 PLAIN_CONDITIONS = ("clientAppTypes", "signInRiskLevels", "userRiskLevels", "servicePrincipalRiskLevels")
+#: Graph ``conditions.authenticationFlows.transferMethods`` (one flags string) <-> the provider's
+#: ``conditions.authenticationFlowTransferMethods`` (a list).
+TRANSFER_METHODS = "authenticationFlowTransferMethods"
 #: One string in both shapes: Graph's flags enum (``"minor,moderate"``), the provider's single value.
 INSIDER = "insiderRiskLevels"
 
@@ -66,6 +71,8 @@ PATHS = {
     "sessionControls.signInFrequencyInterval": "sessionControls.signInFrequency.frequencyInterval",
     "sessionControls.signInFrequencyAuthenticationType": "sessionControls.signInFrequency.authenticationType",
     "sessionControls.persistentBrowserMode": "sessionControls.persistentBrowser.mode",
+    "sessionControls.cloudAppSecurityPolicy": "sessionControls.cloudAppSecurity.cloudAppSecurityType",
+    f"conditions.{TRANSFER_METHODS}": "conditions.authenticationFlows.transferMethods",
 }
 
 
@@ -105,7 +112,10 @@ def to_azuread(policy: dict[str, Any]) -> dict[str, Any]:
         conditions["platforms"] = _rename(cond["platforms"], PLATFORMS)
     if cond.get("locations"):
         conditions["locations"] = _rename(cond["locations"], LOCATIONS)
-    for unsupported in ("devices", "times", "clientApplications", "authenticationFlows"):
+    flows = (cond.get("authenticationFlows") or {}).get("transferMethods")
+    if flows:
+        conditions[TRANSFER_METHODS] = [v.strip() for v in str(flows).split(",") if v.strip()]
+    for unsupported in ("devices", "times", "clientApplications"):
         if cond.get(unsupported):
             raise UnsupportedByAzureadError(f"{policy.get('displayName')}: condition '{unsupported}' is not mapped to pulumi-azuread")
     out: dict[str, Any] = {"displayName": policy["displayName"], "state": policy["state"], "conditions": conditions}
@@ -141,6 +151,9 @@ def to_azuread(policy: dict[str, Any]) -> dict[str, Any]:
         s["persistentBrowserMode"] = browser["mode"]
     if session.get("disableResilienceDefaults"):
         s["disableResilienceDefaults"] = True
+    mcas = session.get("cloudAppSecurity")
+    if mcas and mcas.get("isEnabled", True) and mcas.get("cloudAppSecurityType"):
+        s["cloudAppSecurityPolicy"] = mcas["cloudAppSecurityType"]
     if s:
         out["sessionControls"] = s
     return out
@@ -166,6 +179,9 @@ def to_graph(args: dict[str, Any]) -> dict[str, Any]:
         conditions["platforms"] = _unrename(cond["platforms"], PLATFORMS)
     if cond.get("locations"):
         conditions["locations"] = _unrename(cond["locations"], LOCATIONS)
+    if cond.get(TRANSFER_METHODS):
+        methods = cond[TRANSFER_METHODS]
+        conditions["authenticationFlows"] = {"transferMethods": ",".join(methods) if isinstance(methods, list) else methods}
     out: dict[str, Any] = {"displayName": args.get("displayName"), "state": args.get("state"), "conditions": conditions}
     grant = args.get("grantControls")
     if grant:
@@ -190,6 +206,8 @@ def to_graph(args: dict[str, Any]) -> dict[str, Any]:
         session["persistentBrowser"] = {"mode": s["persistentBrowserMode"], "isEnabled": True}
     if s.get("disableResilienceDefaults"):
         session["disableResilienceDefaults"] = True
+    if s.get("cloudAppSecurityPolicy"):
+        session["cloudAppSecurity"] = {"cloudAppSecurityType": s["cloudAppSecurityPolicy"], "isEnabled": True}
     out["sessionControls"] = session or None
     return out
 
@@ -241,6 +259,8 @@ def deployability_problems(wire: dict[str, Any]) -> list[str]:
         out.append("conditions.locations needs includedLocations")
     for key in ("signInRiskLevels", "userRiskLevels", "servicePrincipalRiskLevels"):
         enum(f"conditions.{key}", _listed(cond.get(key)), "riskLevels")
+    if cond.get(TRANSFER_METHODS) is not None:
+        enum(f"conditions.{TRANSFER_METHODS}", _listed(cond[TRANSFER_METHODS]), "transferMethods")
     if cond.get(INSIDER) is not None:
         if not isinstance(cond[INSIDER], str):
             out.append(f"conditions.{INSIDER} must be one string (pulumi-azuread takes a single level)")
@@ -257,7 +277,8 @@ def deployability_problems(wire: dict[str, Any]) -> list[str]:
         if not (builtin or grant.get("authenticationStrengthPolicyId") or _listed(grant.get("termsOfUse"))):
             out.append("grantControls needs builtInControls, an authentication strength or terms of use")
     if session:
-        for key in ("signInFrequencyPeriod", "signInFrequencyInterval", "signInFrequencyAuthenticationType", "persistentBrowserMode"):
+        for key in ("signInFrequencyPeriod", "signInFrequencyInterval", "signInFrequencyAuthenticationType", "persistentBrowserMode",
+                    "cloudAppSecurityPolicy"):
             if session.get(key) is not None:
                 enum(f"sessionControls.{key}", [session[key]], key)
         freq, period = session.get("signInFrequency"), session.get("signInFrequencyPeriod")
@@ -337,6 +358,7 @@ def to_args(wire: dict[str, Any]) -> dict[str, Any]:
         user_risk_levels=cond.get("userRiskLevels"),
         service_principal_risk_levels=cond.get("servicePrincipalRiskLevels"),
         insider_risk_levels=cond.get(INSIDER),
+        authentication_flow_transfer_methods=cond.get(TRANSFER_METHODS),
     )
     kwargs: dict[str, Any] = {"display_name": wire["displayName"], "state": wire["state"], "conditions": conditions}
     if wire.get("grantControls"):

@@ -214,8 +214,14 @@ def _report_only(cfg: BaselineConfig, baseline: Baseline) -> list[str]:
 
 
 def _deployable(baseline: Baseline) -> list[str]:
+    from ztb.deploy import graph_ca
+
     out = []
     for c in baseline.of_kind(Kind.CONDITIONAL_ACCESS_POLICY):
+        if getattr(c.meta, "via_graph", False):
+            for fact in graph_ca.deployability_problems(c.desired):
+                out.append(f"config makes {c.id} ({c.title}) undeployable through ztb's Graph provider: {fact}; {_fix(c, fact)}")
+            continue
         try:
             facts = azuread.deployability_problems(azuread.to_azuread(c.desired))
         except azuread.UnsupportedByAzureadError as e:

@@ -18,12 +18,28 @@ from ztb.model import groups as g
 from ztb.model import stacks
 from ztb.model.controls import Control, Kind
 from ztb.model.groups import EmergencyAccess
+from ztb.model.meta import PolicyMeta
+
+#: Grant controls only ztb's Graph provider can deploy (pulumi-azuread's schema lacks them).
+GRAPH_ONLY_GRANTS = frozenset({"riskRemediation"})
 
 REPORT_ONLY = "enabledForReportingButNotEnforced"
 
 SRC_COMMON = "SEC zero-trust-identity-device-access-policies-common.md"
 SRC_ADMIN = "ENTRA concept-conditional-access-policy-common.md (admin templates)"
-SRC_COPILOT = "SEC zero-trust-microsoft-copilot-for-security.md; ENTRA policy-all-users-copilot-ai-security.md"
+SRC_COPILOT = (
+    "SEC zero-trust-microsoft-copilot-for-security.md; ENTRA policy-all-users-copilot-ai-security.md; "
+    "ENTRA policy-all-users-security-copilot.md (the four Security Copilot applications)"
+)
+SRC_RISK_USER = "ENTRA policy-risk-based-user.md; ENTRA id-protection howto-identity-protection-configure-risk-policies.md (Require risk remediation)"
+SRC_SECURITY_INFO = "ENTRA policy-all-users-security-info-registration.md (Temporary Access Pass); CA template b8bda7f8"
+SRC_DEVICE_REGISTRATION = "ENTRA policy-all-users-device-registration.md"
+SRC_AUTH_FLOWS = "ENTRA policy-block-authentication-flows.md; ENTRA concept-authentication-flows.md"
+#: The user actions Graph's conditionalAccessApplications.includeUserActions supports.
+REGISTER_SECURITY_INFO = "urn:user:registersecurityinfo"
+REGISTER_DEVICE = "urn:user:registerdevice"
+#: Graph's conditionalAccessTransferMethods flags, as one comma-separated value.
+BLOCKED_TRANSFER_METHODS = "deviceCodeFlow,authenticationTransfer"
 
 
 class MissingExclusionError(ZtbError, ValueError):
@@ -99,6 +115,42 @@ def _apps(include: list[str]) -> dict[str, Any]:
     return {"includeApplications": include, "excludeApplications": [], "includeUserActions": []}
 
 
+def _user_action(action: str) -> dict[str, Any]:
+    return {"includeApplications": [], "excludeApplications": [], "includeUserActions": [action]}
+
+
+def _risk_remediation(cfg: BaselineConfig) -> tuple[Optional[dict[str, Any]], str, str]:
+    """PRIV-CA-04's grant, title and rationale for the configured remediation.
+
+    ``riskRemediation`` is Microsoft's current control (policy-risk-based-user): it covers
+    passwordless admins, who have no password to change and would stay blocked under
+    ``passwordChange``; the portal adds an authentication strength to it (the level's) and sign-in
+    frequency every time. pulumi-azuread cannot express it, so that policy goes through ztb's
+    Graph provider. ``passwordChange`` (mfa AND passwordChange) stays selectable for tenants whose
+    admins still have passwords.
+    """
+    if cfg.userRiskRemediation == "passwordChange":
+        return (_grant("AND", ["mfa", "passwordChange"]), "High-risk users must change password",
+                "A leaked credential is remediated by a secure password change after MFA (mfa AND passwordChange); "
+                "passwordless admins have no password to change, so prefer riskRemediation once admins are passwordless.")
+    strength = strengths.PHISHING_RESISTANT if cfg.level == "specialized" else strengths.MFA
+    return (_grant("AND", ["riskRemediation"], strength), "High-risk users must remediate risk",
+            "Require risk remediation covers password and passwordless admins alike (a secure password change, or session "
+            "revocation and a fresh strong sign-in), so a high-risk admin is not left blocked until someone dismisses the risk.")
+
+
+def _app_refs(cfg: BaselineConfig) -> list[str]:
+    from ztb.model.apps import app_ref
+
+    return [app_ref(a.templateId) for a in cfg.galleryApps]
+
+
+def _security_tools_session(cfg: BaselineConfig) -> Optional[dict[str, Any]]:
+    if not cfg.cloudAppSecurity:
+        return None
+    return {"cloudAppSecurity": {"cloudAppSecurityType": cfg.cloudAppSecurity, "isEnabled": True}}
+
+
 @dataclass(frozen=True)
 class Spec:
     """One policy of the set: its provenance and what it asks, before users and state are added."""
@@ -119,7 +171,8 @@ class Spec:
 def _specs(cfg: BaselineConfig) -> list[Spec]:
     lvl = stacks.level(cfg.level)
     specialized = cfg.level == "specialized"
-    security_apps = [a.appId for a in cfg.securityApps]
+    security_apps = [a.appId for a in cfg.securityApps] + _app_refs(cfg)
+    risk_grant, risk_title, risk_rationale = _risk_remediation(cfg)
     return [
         Spec(
             id="PRIV-CA-01", step=1, principle="Verify explicitly", level=cfg.level, source=SRC_ADMIN,
@@ -143,11 +196,10 @@ def _specs(cfg: BaselineConfig) -> list[Spec]:
             grant=_grant("OR", ["compliantDevice"]), session=None,
         ),
         Spec(
-            id="PRIV-CA-04", step=1, principle="Assume breach", level="starting point", source=SRC_COMMON,
-            title="High-risk users must change password",
-            rationale="A leaked credential is remediated by a secure password change after MFA (mfa AND passwordChange, the form pulumi-azuread can deploy).",
+            id="PRIV-CA-04", step=1, principle="Assume breach", level="starting point", source=f"{SRC_COMMON}; {SRC_RISK_USER}",
+            title=risk_title, rationale=risk_rationale,
             conditions=dict(applications=_apps(["All"]), clientAppTypes=["all"], userRiskLevels=["high"]),
-            grant=_grant("AND", ["mfa", "passwordChange"]), session=_every_time(),
+            grant=risk_grant, session=_every_time(),
         ),
         Spec(
             id="PRIV-CA-05", step=1, principle="Assume breach", level=cfg.level, source=SRC_COMMON,
@@ -186,7 +238,34 @@ def _specs(cfg: BaselineConfig) -> list[Spec]:
             title="Security tools require phishing-resistant MFA and a compliant device",
             rationale="Security Copilot and the security products it reaches (Microsoft and third-party, e.g. Tanium SSO) hold the most sensitive data, so they get a stricter policy than productivity apps.",
             conditions=dict(applications=_apps(security_apps), clientAppTypes=["all"]),
-            grant=_grant("AND", ["compliantDevice"], strengths.PHISHING_RESISTANT), session=None,
+            grant=_grant("AND", ["compliantDevice"], strengths.PHISHING_RESISTANT), session=_security_tools_session(cfg),
+        ),
+        Spec(
+            id="PRIV-CA-09", step=1, principle="Verify explicitly", level="specialized", source=SRC_SECURITY_INFO,
+            title="Registering security information requires MFA or a Temporary Access Pass",
+            rationale="Whoever registers a method owns the account: registration needs the MFA strength, which a Temporary "
+                      "Access Pass satisfies, so a new admin's first passkey is registered with a TAP issued to them (no "
+                      "trusted-location exemption: privileged users register under the same rule everywhere).",
+            conditions=dict(applications=_user_action(REGISTER_SECURITY_INFO), clientAppTypes=["all"]),
+            grant=_grant("OR", [], strengths.MFA), session=None,
+        ),
+        Spec(
+            id="PRIV-CA-10", step=3, principle="Verify explicitly", level="specialized", source=SRC_DEVICE_REGISTRATION,
+            title="Registering or joining devices requires MFA",
+            rationale="A device registered to an admin becomes a compliant-device candidate for every privileged policy; "
+                      "registration needs the MFA strength (a Temporary Access Pass satisfies it). The tenant's device "
+                      "setting 'Require MFA to register or join devices' must be No, or this policy is not enforced.",
+            conditions=dict(applications=_user_action(REGISTER_DEVICE), clientAppTypes=["all"]),
+            grant=_grant("OR", [], strengths.MFA), session=None,
+        ),
+        Spec(
+            id="PRIV-CA-11", step=1, principle="Assume breach", level="specialized", source=SRC_AUTH_FLOWS,
+            title="Block device code flow and authentication transfer",
+            rationale="Device code phishing hands an attacker a token for a session the admin approved elsewhere, and "
+                      "authentication transfer moves a session to another device: privileged users need neither.",
+            conditions=dict(applications=_apps(["All"]), clientAppTypes=["all"],
+                            authenticationFlows={"transferMethods": BLOCKED_TRANSFER_METHODS}),
+            grant=_grant("OR", ["block"]), session=None,
         ),
     ]
 
@@ -219,6 +298,7 @@ def build(cfg: BaselineConfig, scope: list[Role], refs: dict[str, str]) -> list[
             id=cid, kind=Kind.CONDITIONAL_ACCESS_POLICY, title=spec.title, display_name=display,
             step=spec.step, principle=spec.principle, level=spec.level,
             rationale=spec.rationale, source=spec.source, desired=desired,
+            meta=PolicyMeta(via_graph=bool(GRAPH_ONLY_GRANTS & set((spec.grant or {}).get("builtInControls") or []))),
         )
         require_exclusion(control, emergency)
         out.append(control)

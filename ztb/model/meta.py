@@ -118,4 +118,13 @@ class ComplianceMeta(_Keyed):
         return super().__contains__(key)
 
 
-Meta = NoMeta | GroupMeta | PimMeta | EligibilityMeta | ComplianceMeta
+@dataclass(frozen=True)
+class PolicyMeta:
+    """A Conditional Access policy's deployment path (no old dict keys: new with issue 13)."""
+
+    #: pulumi-azuread cannot express the policy (``riskRemediation``): ztb's Graph provider
+    #: (``ztb.providers.conditional_access``) deploys it instead.
+    via_graph: bool = False
+
+
+Meta = NoMeta | GroupMeta | PimMeta | EligibilityMeta | ComplianceMeta | PolicyMeta

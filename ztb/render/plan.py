@@ -27,7 +27,7 @@ from typing import Any
 
 from ztb.model.baseline import Baseline
 from ztb.model.controls import GUIDANCE_STEPS
-from ztb.catalogue.roles import catalogue
+from ztb.catalogue.roles import AUTHORITIES, catalogue
 
 
 def plan_json(b: Baseline) -> str:
@@ -154,8 +154,7 @@ def roles_rows(b: Baseline | None) -> list[dict[str, Any]]:
         for r in catalogue()
     ]
     rows += [
-        {"name": r.name, "templateId": r.template_id, "privileged": False, "msAdmin14": False, "cisaHigh": False,
-         "secops": False, "covered": True}
+        {"name": r.name, "templateId": r.template_id, **{k: False for k in AUTHORITIES}, "covered": True}
         for r in (b.scope if b else []) if r.template_id not in known
     ]
     return rows
@@ -163,7 +162,7 @@ def roles_rows(b: Baseline | None) -> list[dict[str, Any]]:
 
 def roles_text(rows: list[dict[str, Any]]) -> str:
     yes = lambda v: "yes" if v else "-"  # noqa: E731
-    head = ["ROLE", "TEMPLATE ID", "PRIVILEGED", "MS ADMIN 14", "CISA HIGH", "SECOPS", "COVERED"]
-    body = [[r["name"], r["templateId"], yes(r["privileged"]), yes(r["msAdmin14"]), yes(r["cisaHigh"]), yes(r["secops"]), yes(r["covered"])] for r in rows]
+    head = ["ROLE", "TEMPLATE ID", "PRIVILEGED", "MS ADMIN 14", "CISA HIGH", "SECOPS", "MS 76C03F19", "MS INCLUDE", "COVERED"]
+    body = [[r["name"], r["templateId"], *(yes(r[k]) for k in AUTHORITIES), yes(r["covered"])] for r in rows]
     covered = sum(r["covered"] for r in rows)
     return table(head, body) + f"\n\n{covered} of {len(rows)} roles covered by this stack."
