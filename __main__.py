@@ -10,6 +10,7 @@ from ztb.deploy.device_compliance import DeviceCompliance, DeviceComplianceArgs
 from ztb.deploy.pim_role_settings import PimRoleSettings, PimRoleSettingsArgs
 from ztb.deploy.privileged_groups import PrivilegedGroups, PrivilegedGroupsArgs
 from ztb.deploy.role_eligibility import RoleEligibility, RoleEligibilityArgs
+from ztb.deploy.security_apps import SecurityApps, SecurityAppsArgs
 from ztb.model.baseline import build
 from ztb.model.groups import GROUP_IDS_OUTPUT
 
@@ -18,13 +19,15 @@ for warning in baseline.warnings:
     pulumi.log.warn(warning)
 
 groups = PrivilegedGroups("baseline-groups", PrivilegedGroupsArgs.of(baseline))
-conditional_access = PrivilegedConditionalAccess("baseline-ca", ConditionalAccessArgs.of(baseline, groups.ids))
+apps = SecurityApps("baseline-apps", SecurityAppsArgs.of(baseline))
+conditional_access = PrivilegedConditionalAccess("baseline-ca", ConditionalAccessArgs.of(baseline, groups.ids, apps.client_ids))
 pim = PimRoleSettings("baseline-pim", PimRoleSettingsArgs.of(baseline, groups.ids))
 eligibility = RoleEligibility("baseline-eligibility", RoleEligibilityArgs.of(baseline, groups.ids), pim=pim)
 compliance = DeviceCompliance("baseline-compliance", DeviceComplianceArgs.of(baseline, groups.ids))
 
 pulumi.export(GROUP_IDS_OUTPUT, groups.ids)
 pulumi.export("conditionalAccessPolicyIds", conditional_access.policy_ids)
+pulumi.export("galleryAppClientIds", apps.client_ids)
 pulumi.export("pimPolicyIds", pim.policy_ids)
 pulumi.export("eligibilityScheduleIds", eligibility.schedule_ids)
 pulumi.export("compliancePolicyIds", compliance.policy_ids)

@@ -31,6 +31,11 @@ from pulumi_policy import (
 )
 
 CA_TYPE = "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy"
+#: PRIV-CA-04 with risk remediation: ztb's Graph provider, inputs ``{"policy": <Graph JSON>}``.
+GRAPH_CA_TYPE = "pulumi-python:dynamic/ztb:ConditionalAccessPolicy"
+#: Graph user-condition names -> pulumi-azuread's, for reading a Graph-provider policy like the others.
+_GRAPH_USERS = {"includeUsers": "includedUsers", "excludeUsers": "excludedUsers", "includeGroups": "includedGroups",
+                "excludeGroups": "excludedGroups", "includeRoles": "includedRoles", "excludeRoles": "excludedRoles"}
 GROUP_TYPE = "azuread:index/group:Group"
 DYNAMIC_TYPE = "pulumi-python:dynamic:Resource"
 #: The components register their dynamic providers under named types; older or third-party
@@ -85,6 +90,43 @@ def excluded(props: Mapping) -> set[str]:
     return set(_strings(_get(users, "excludedGroups"))) | set(_strings(_get(users, "excludedUsers")))
 
 
+def is_ca(resource_type: str) -> bool:
+    return resource_type in (CA_TYPE, GRAPH_CA_TYPE)
+
+
+def ca_props(resource_type: str, props: Mapping) -> Mapping:
+    """A Conditional Access policy's inputs in pulumi-azuread's names, whichever provider deploys it."""
+    if resource_type != GRAPH_CA_TYPE:
+        return props
+    policy = _get(props, "policy")
+    if not isinstance(policy, Mapping):
+        return {}
+    users = _get(policy, "conditions", "users")
+    users = users if isinstance(users, Mapping) else {}
+    return {
+        "displayName": policy.get("displayName"), "state": policy.get("state"),
+        "conditions": {"users": {_GRAPH_USERS[k]: v for k, v in users.items() if k in _GRAPH_USERS}},
+        "grantControls": policy.get("grantControls"),
+    }
+
+
+class _CaArgs:
+    """``args`` with ``props`` read through :func:`ca_props` (the rules stay written in one shape)."""
+
+    def __init__(self, args: Any) -> None:
+        self._args = args
+        self.resource_type = CA_TYPE
+        self.props = ca_props(args.resource_type, args.props)
+        self.name = args.name
+
+    def get_config(self) -> Mapping:
+        return self._args.get_config()
+
+
+def _as_ca(args: Any) -> Optional[Any]:
+    return _CaArgs(args) if args.resource_type == GRAPH_CA_TYPE else (args if args.resource_type == CA_TYPE else None)
+
+
 def _label(args: Any) -> str:
     name = _get(args.props, "displayName")
     return f"'{name}'" if isinstance(name, str) else f"'{args.name}'"
@@ -129,7 +171,8 @@ def _rule(rules: list[Mapping], rule_id: str) -> Optional[Mapping]:
 
 def ca_excludes_emergency_access(args: Any, report: Report) -> None:
     """Every Conditional Access policy excludes every configured emergency-access object."""
-    if args.resource_type != CA_TYPE:
+    args = _as_ca(args)
+    if args is None:
         return
     ids = emergency_ids(args.get_config())
     if not ids:
@@ -144,7 +187,8 @@ def ca_excludes_emergency_access(args: Any, report: Report) -> None:
 
 def ca_no_block_all_without_exclusion(args: Any, report: Report) -> None:
     """A policy that blocks all users must exclude the break-glass accounts (or, unconfigured, someone)."""
-    if args.resource_type != CA_TYPE:
+    args = _as_ca(args)
+    if args is None:
         return
     grant = _strings(_get(args.props, "grantControls", "builtInControls"))
     users = _strings(_get(args.props, "conditions", "users", "includedUsers"))
@@ -160,7 +204,8 @@ def ca_no_block_all_without_exclusion(args: Any, report: Report) -> None:
 
 def privileged_ca_not_disabled_in_full_phase(args: Any, report: Report) -> None:
     """In the full phase every privileged policy is on (enabled, or report-only while it is evaluated)."""
-    if args.resource_type != CA_TYPE or not is_privileged_ca(args):
+    args = _as_ca(args)
+    if args is None or not is_privileged_ca(args):
         return
     if phase_of(args.get_config(), args.props) == "full" and str(_get(args.props, "state")).lower() == "disabled":
         report(f"privileged Conditional Access policy {_label(args)} is disabled in the full phase")
@@ -168,7 +213,8 @@ def privileged_ca_not_disabled_in_full_phase(args: Any, report: Report) -> None:
 
 def privileged_ca_enforced_in_full_phase(args: Any, report: Report) -> None:
     """Advisory: in the full phase a report-only privileged policy protects no one yet."""
-    if args.resource_type != CA_TYPE or not is_privileged_ca(args):
+    args = _as_ca(args)
+    if args is None or not is_privileged_ca(args):
         return
     if phase_of(args.get_config(), args.props) == "full" and str(_get(args.props, "state")).lower() == REPORT_ONLY:
         report(f"privileged Conditional Access policy {_label(args)} is report-only in the full phase: "
@@ -237,9 +283,9 @@ def emergency_group_excluded_everywhere(args: Any, report: Report) -> None:
     if not ids:
         return
     for r in args.resources:
-        if r.resource_type == CA_TYPE and not ids <= excluded(r.props):
-            report(f"Conditional Access policy '{_get(r.props, 'displayName') or r.name}' does not exclude the stack's "
-                   "emergency-access group", r.urn)
+        if is_ca(r.resource_type) and not ids <= excluded(ca_props(r.resource_type, r.props)):
+            report(f"Conditional Access policy '{_get(ca_props(r.resource_type, r.props), 'displayName') or r.name}' does not "
+                   "exclude the stack's emergency-access group", r.urn)
 
 
 # -- the pack ------------------------------------------------------------------------------------

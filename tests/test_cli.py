@@ -40,17 +40,17 @@ def test_plan_json_lists_every_control_with_id_kind_name_and_desired_json():
     for c in doc["controls"]:
         assert {"id", "kind", "displayName", "desired", "crosswalk"} <= set(c)
     policies = [c for c in doc["controls"] if c["kind"] == "conditionalAccessPolicy"]
-    assert len(policies) == 8
+    assert len(policies) == 11
     for p in policies:
         assert "${group:emergencyAccess}" in p["desired"]["conditions"]["users"]["excludeGroups"]
         assert EMERGENCY <= set(p["desired"]["conditions"]["users"]["excludeUsers"])
 
 
-def test_plan_json_phishing_resistant_policy_includes_all_32_template_ids():
+def test_plan_json_phishing_resistant_policy_includes_all_37_template_ids():
     doc = json.loads(run("plan", "--config", str(SAMPLE_STACK), "--format", "json").stdout)
     ca01 = next(c for c in doc["controls"] if c["id"] == "PRIV-CA-01")
     assert set(ca01["desired"]["conditions"]["users"]["includeRoles"]) == {r.template_id for r in rc.default_scope()}
-    assert len(ca01["desired"]["conditions"]["users"]["includeRoles"]) == 32
+    assert len(ca01["desired"]["conditions"]["users"]["includeRoles"]) == 37
     assert "MS.AAD.3.6v1" in ca01["crosswalk"]
 
 
@@ -80,7 +80,7 @@ def test_missing_break_glass_is_one_line_exit_1_and_no_output(tmp_path):
     (lambda c: c["ztb:pim"].__setitem__("activationMaxDuration", "PT48H"), "between PT30M and PT24H"),
     (lambda c: c["ztb:pim"].pop("approverGroupId"), "approverGroupId"),
     (lambda c: c.pop("ztb:pim"), "config key 'ztb:pim' is required"),
-    (lambda c: c.__setitem__("ztb:securityApps", []), "PRIV-CA-08"),
+    (lambda c: (c.__setitem__("ztb:securityApps", []), c.__setitem__("ztb:galleryApps", [])), "PRIV-CA-08"),
     (lambda c: c.__setitem__("ztb:reportOnlyControls", ["PRIV-CA-7"]), "did you mean 'PRIV-CA-07'?"),
     (lambda c: c.__setitem__("ztb:signInFrequencyHours", True), "is not a whole number"),
     (lambda c: c["ztb:eligibility"].__setitem__("0B5E0A11-0000-4000-8000-000000000001", ["Global Reader"]), "break-glass account"),
@@ -123,17 +123,18 @@ def test_removing_hybrid_identity_administrator_warns_and_still_plans(tmp_path):
     assert result.exit_code == 0
     assert "Warning: role 'Hybrid Identity Administrator' is removed from scope" in result.stderr
     assert "CISA SCuBA" in result.stderr
-    assert len(json.loads(result.stdout)["scope"]) == 31
+    assert len(json.loads(result.stdout)["scope"]) == 36
 
 
-def test_roles_lists_the_32_with_flags_and_coverage():
+def test_roles_lists_the_37_with_flags_and_coverage():
     doc = json.loads(run("roles", "--config", str(SAMPLE_STACK), "--format", "json").stdout)
-    assert len(doc["roles"]) == 32
+    assert len(doc["roles"]) == 37
     assert all(r["covered"] for r in doc["roles"])
     hybrid = next(r for r in doc["roles"] if r["name"] == "Hybrid Identity Administrator")
     assert hybrid == {"name": "Hybrid Identity Administrator", "templateId": "8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2",
-                      "privileged": True, "msAdmin14": False, "cisaHigh": True, "secops": False, "covered": True}
-    assert "32 of 32 roles covered" in run("roles", "--config", str(SAMPLE_STACK)).stdout
+                      "privileged": True, "msAdmin14": False, "cisaHigh": True, "secops": False,
+                      "msPhishResistantAdmins": False, "msAdminRolesInclude": False, "covered": True}
+    assert "37 of 37 roles covered" in run("roles", "--config", str(SAMPLE_STACK)).stdout
 
 
 SDKS = ("msgraph", "kiota", "azure", "pulumi")  # prefixes: msgraph_core, kiota_http, pulumi_azuread ...

@@ -98,8 +98,14 @@ def test_the_policy_set_covers_every_control_the_guidance_names():
     assert session["persistentBrowser"] == {"mode": "never", "isEnabled": True}
     assert session["signInFrequency"]["value"] == RAW["signInFrequencyHours"]
     assert by_id["PRIV-CA-07"].desired["conditions"]["platforms"]["includePlatforms"] == ["all"]
-    assert by_id["PRIV-CA-08"].desired["conditions"]["applications"]["includeApplications"] == [a["appId"] for a in RAW["securityApps"]]
-    assert {c.desired["conditions"]["applications"]["includeApplications"] == ["All"] for c in ca_policies() if c.id != "PRIV-CA-08"} == {True}
+    assert by_id["PRIV-CA-08"].desired["conditions"]["applications"]["includeApplications"] == (
+        [a["appId"] for a in RAW["securityApps"]] + [f"${{app:{a['templateId']}}}" for a in RAW["galleryApps"]])
+    user_actions = {"PRIV-CA-09": "urn:user:registersecurityinfo", "PRIV-CA-10": "urn:user:registerdevice"}
+    assert {c.desired["conditions"]["applications"]["includeApplications"] == ["All"]
+            for c in ca_policies() if c.id not in ("PRIV-CA-08", *user_actions)} == {True}
+    for cid, action in user_actions.items():
+        assert by_id[cid].desired["conditions"]["applications"] == {"includeApplications": [], "excludeApplications": [], "includeUserActions": [action]}
+    assert by_id["PRIV-CA-11"].desired["conditions"]["authenticationFlows"] == {"transferMethods": "deviceCodeFlow,authenticationTransfer"}
 
 
 def test_every_guidance_step_is_accounted_for_including_manual_ones():
@@ -111,7 +117,7 @@ def test_every_guidance_step_is_accounted_for_including_manual_ones():
 
 def test_default_scope_is_the_union_of_the_four_authorities():
     scope = rc.default_scope()
-    assert len(scope) == 32
+    assert len(scope) == 37
     for flag in ("privileged", "msAdmin14", "cisaHigh", "secops"):
         assert {r.template_id for r in rc.catalogue() if r.flags[flag]} <= {r.template_id for r in scope}
 
@@ -150,7 +156,7 @@ def test_authentication_context_replaces_plain_mfa_on_activation():
 
 def test_removing_hybrid_identity_administrator_warns_and_still_plans():
     b = build(validate(values(roles={"add": [], "remove": ["Hybrid Identity Administrator"]})))
-    assert len(b.scope) == 31
+    assert len(b.scope) == 36
     assert any("Hybrid Identity Administrator" in w and "CISA" in w and "Microsoft" in w for w in b.warnings)
 
 
@@ -243,7 +249,7 @@ def test_mail_nicknames_do_not_follow_the_name_prefix():
         if c.managed:
             assert renamed[cid].desired["mailNickname"] == c.desired["mailNickname"], cid
             assert renamed[cid].desired["displayName"] != c.desired["displayName"], cid
-            assert c.meta.create_only == ("mailNickname",)
+            assert c.meta.create_only[0] == "mailNickname"
 
 
 def test_mail_nicknames_of_default_prefix_stacks_are_what_earlier_versions_created():

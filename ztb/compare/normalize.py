@@ -93,11 +93,17 @@ def duration_seconds(value: str) -> float | None:
         return None
 
 
+#: Graph flags enums written as one comma-separated string: the order of the flags is not a change.
+FLAG_KEYS = {"transferMethods", "insiderRiskLevels"}
+
+
 def _scalar(key: str, value: Any) -> Any:
     if not isinstance(value, str):
         return integral(value)
     if key in PROSE:
         return value
+    if key in FLAG_KEYS and "," in value:
+        return ",".join(sorted(v.strip().lower() for v in value.split(",") if v.strip()))
     seconds = duration_seconds(value)
     if seconds is not None:
         return f"duration:{integral(seconds)}"

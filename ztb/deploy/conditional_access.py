@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_azuread as azuread
 
 from ztb.deploy.azuread import to_args, to_azuread
+from ztb.model import apps
 from ztb.model import groups as g
 from ztb.model.baseline import Baseline
 from ztb.model.conditional_access import MissingExclusionError, require_exclusion
-from ztb.model.controls import Control, Kind, resolve_refs
+from ztb.model.controls import Control, Kind, iter_refs, resolve_refs
 from ztb.model.groups import EmergencyAccess
 
 
@@ -31,6 +32,8 @@ class ConditionalAccessArgs:
     #: Group key -> object ID the config names: the model writes these IDs literally into the
     #: policies, the component ties them to its lookups.
     referenced: Mapping[str, str]
+    #: Gallery template ID -> the client ID of the app the stack instantiated (``SecurityApps``).
+    app_ids: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.emergency.GROUP_KEY not in self.group_ids:
@@ -39,10 +42,12 @@ class ConditionalAccessArgs:
             require_exclusion(control, self.emergency)
 
     @classmethod
-    def of(cls, baseline: Baseline, group_ids: Mapping[str, pulumi.Input[str]]) -> ConditionalAccessArgs:
+    def of(cls, baseline: Baseline, group_ids: Mapping[str, pulumi.Input[str]],
+           app_ids: Optional[Mapping[str, pulumi.Input[str]]] = None) -> ConditionalAccessArgs:
         return cls(
             policies=baseline.of_kind(Kind.CONDITIONAL_ACCESS_POLICY), group_ids=group_ids,
             emergency=baseline.emergency, referenced=g.known_ids(baseline.of_kind(Kind.GROUP)),
+            app_ids=dict(app_ids or {}),
         )
 
 
@@ -54,11 +59,18 @@ def _require_ids(values: list[Any], policy: str) -> list[Any]:
 
 
 class PrivilegedConditionalAccess(pulumi.ComponentResource):
-    """Every privileged CA policy of the model, deployed through pulumi-azuread.
+    """Every privileged CA policy of the model, deployed through pulumi-azuread, or through ztb's
+    Graph provider where pulumi-azuread cannot express the policy (PRIV-CA-04 with ``riskRemediation``).
 
     The arguments guarantee each policy excludes the emergency-access group; at apply time the
     component checks that every group it names resolved to an object ID, because the lockout to
     prevent is an exclusion list that is empty when it reaches the tenant.
+
+    Both kinds of policy resource get the same name (``<name>-priv-ca-04``) but have different
+    types, so a stack that held PRIV-CA-04 as a pulumi-azuread policy sees a *create* of the Graph
+    provider's policy and a *delete* of the old one. The engine runs creates first and deletes of
+    removed resources last, so the tenant holds both for the length of the update and never
+    neither (no alias: an alias across providers would hand the old state to the wrong provider).
     """
 
     policy_ids: dict[str, pulumi.Output[str]]
@@ -70,7 +82,11 @@ class PrivilegedConditionalAccess(pulumi.ComponentResource):
         looked_up = {oid: args.group_ids[key] for key, oid in args.referenced.items() if key in args.group_ids}
         self.policy_ids = {}
         for control in args.policies:
-            wire = to_azuread(resolve_refs(control.desired, dict(args.group_ids)))
+            if getattr(control.meta, "via_graph", False):
+                self.policy_ids[control.id] = self._graph_policy(name, control, args, looked_up).id
+                continue
+            desired = apps.resolve(control.desired, lambda template: args.app_ids[template])
+            wire = to_azuread(resolve_refs(desired, dict(args.group_ids)))
             users = wire["conditions"]["users"]
             for field in ("excludedGroups", "includedGroups"):
                 if field in users:
@@ -83,3 +99,20 @@ class PrivilegedConditionalAccess(pulumi.ComponentResource):
             )
             self.policy_ids[control.id] = policy.id
         self.register_outputs({"policyIds": self.policy_ids})
+
+    def _graph_policy(self, name: str, control: Control, args: ConditionalAccessArgs, looked_up: dict[str, Any]) -> Any:
+        """The policy through ztb's Graph provider: refs resolved, literal group IDs tied to their lookups."""
+        from ztb.providers.conditional_access import ConditionalAccessPolicy
+
+        refs = {k: args.group_ids[k] for k in sorted(set(iter_refs(control.desired)))}
+
+        def resolved(values: dict[str, Any]) -> dict[str, Any]:
+            policy = resolve_refs(control.desired, values["refs"])
+            users = policy["conditions"]["users"]
+            for f in ("excludeGroups", "includeGroups"):
+                users[f] = _require_ids([values["lookups"].get(v, v) for v in users.get(f) or []], control.id)
+            return policy
+
+        policy = pulumi.Output.all(refs=pulumi.Output.all(**refs), lookups=pulumi.Output.all(**looked_up)).apply(resolved)
+        props = {"policy": policy, "emergencyGroupId": args.group_ids[args.emergency.GROUP_KEY], "controlId": control.id}
+        return ConditionalAccessPolicy(f"{name}-{control.id.lower()}", props, opts=pulumi.ResourceOptions(parent=self))

@@ -28,6 +28,7 @@ from ztb.compare.normalize import canonical, compare
 from ztb.drift.history import load_previous, mark_history
 from ztb.drift.members import group_fields, membership_changes
 from ztb.drift.report import CHANGED, MISSING, NOT_ENFORCED, UNCOVERED, UNMANAGED, DriftError, Finding, Report
+from ztb.model import apps
 from ztb.model import groups as g
 from ztb.model.baseline import Baseline
 from ztb.model.controls import Control, UnresolvedReferenceError, iter_refs, resolve_refs
@@ -120,9 +121,9 @@ class _Drift:
                 self._missing(c, f"no Conditional Access policy named '{c.display_name}'")
                 continue
             # Same name twice: the closest is the stack's; the other is judged as unmanaged.
-            best = min(found, key=lambda p: len(compare(c.kind, desired, p)))
+            best = min(found, key=lambda p: len(compare(c.kind, apps.bind_live(desired, p), p)))
             matched.add(best["id"])
-            self._compare(c, desired, best)
+            self._compare(c, apps.bind_live(desired, best), best)
         return [p for p in self.snap["conditionalAccessPolicies"] if p["id"] not in matched]
 
     def pim(self) -> None:

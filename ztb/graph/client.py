@@ -139,11 +139,11 @@ class GraphClient:
     def list_many(self, reads: Sequence[Union[str, tuple[str, Query]]], version: str = V1) -> list[list[dict]]:
         return self.run(lambda g: g.list_many(reads, version))
 
-    def patch_json(self, path: str, body: Any, version: str = V1) -> Optional[dict]:
-        return self.run(lambda g: g.patch_json(path, body, version))
+    def patch_json(self, path: str, body: Any, version: str = V1, headers: Optional[Mapping[str, str]] = None) -> Optional[dict]:
+        return self.run(lambda g: g.patch_json(path, body, version, headers))
 
-    def post_json(self, path: str, body: Any, version: str = V1) -> Optional[dict]:
-        return self.run(lambda g: g.post_json(path, body, version))
+    def post_json(self, path: str, body: Any, version: str = V1, headers: Optional[Mapping[str, str]] = None) -> Optional[dict]:
+        return self.run(lambda g: g.post_json(path, body, version, headers))
 
     def delete(self, path: str, version: str = V1) -> None:
         self.run(lambda g: g.delete(path, version))

@@ -198,11 +198,11 @@ class Transport:
             raise GraphError("GET", self.resource(url), None, "InvalidResponse", "expected a JSON object")
         return data
 
-    async def patch_json(self, path: str, body: Any, version: str = V1) -> Optional[dict]:
-        return await self.request("PATCH", self.url(path, None, version), body)
+    async def patch_json(self, path: str, body: Any, version: str = V1, headers: Optional[Mapping[str, str]] = None) -> Optional[dict]:
+        return await self.request("PATCH", self.url(path, None, version), body, headers)
 
-    async def post_json(self, path: str, body: Any, version: str = V1) -> Optional[dict]:
-        return await self.request("POST", self.url(path, None, version), body)
+    async def post_json(self, path: str, body: Any, version: str = V1, headers: Optional[Mapping[str, str]] = None) -> Optional[dict]:
+        return await self.request("POST", self.url(path, None, version), body, headers)
 
     async def delete(self, path: str, version: str = V1) -> None:
         await self.request("DELETE", self.url(path, None, version))

@@ -22,7 +22,7 @@ from ztb.model.controls import Control, Kind
 #: Where a provider refusal comes from in the config, per control: the key and its fix.
 FIXES = {
     ("PRIV-CA-08", "conditions.applications"): (
-        "list at least one application in 'ztb:securityApps' (Microsoft Security Copilot is "
+        "list at least one application in 'ztb:securityApps' or 'ztb:galleryApps' (the Security Copilot Portal is "
         "bb5ffd56-39eb-458c-a53a-775ba21277da)"
     ),
 }
@@ -119,6 +119,7 @@ def _duplicate_problems(cfg: BaselineConfig) -> list[str]:
             seen.setdefault(f, v)
 
     dupes("securityApps", [a.appId for a in cfg.securityApps])
+    dupes("galleryApps", [a.templateId for a in cfg.galleryApps])
     dupes("acceptedUnmanagedPolicies", [p.id for p in cfg.acceptedUnmanagedPolicies])
     dupes("reportOnlyControls", list(cfg.reportOnlyControls), fold=str.upper)
     return problems

@@ -70,6 +70,11 @@ EXCLUSION, INCLUDED, RING = "exclusion", "included", "ring"
 #: ``mailNickname`` is ForceNew in pulumi-azuread: changing it would replace the group (and fail on
 #: the protected emergency-access group), so the component ignores later changes to it.
 CREATE_ONLY = ("mailNickname",)
+#: Ring groups are role-assignable from issue 13 on. ``isAssignableToRole`` is ForceNew in
+#: pulumi-azuread: an existing stack's rings would be *replaced* (new object IDs, members lost),
+#: so the component ignores a change of it until the stack opts in with ``ztb:replaceRingGroups``.
+#: A new stack creates its rings role-assignable either way (ignore_changes does not affect create).
+RING_CREATE_ONLY = CREATE_ONLY + ("assignableToRole",)
 
 #: Fixed prefix of every nickname. Not ``ztb:namePrefix``: a nickname must not follow a rename.
 NICKNAME_PREFIX = "ztb"
@@ -115,14 +120,15 @@ def build(cfg: BaselineConfig) -> list[Control]:
     owned = owners(cfg)
 
     def add(cid: str, key: str, title: str, principle: str, rationale: str, desired: dict[str, Any],
-            managed: bool, membership: str, members: list[dict[str, str]] | None, existing_id: str | None = None) -> None:
+            managed: bool, membership: str, members: list[dict[str, str]] | None, existing_id: str | None = None,
+            create_only: tuple[str, ...] = CREATE_ONLY) -> None:
         desired = dict(desired)
         if members is not None:
             desired["members"] = members
         desired["owners"] = list(owned)
         meta = GroupMeta(
             group_key=key, membership=membership, members_declared=members is not None, owners_declared=True,
-            object_id=existing_id or None, create_only=() if existing_id else CREATE_ONLY,
+            object_id=existing_id or None, create_only=() if existing_id else create_only,
         )
         out.append(
             Control(
@@ -175,9 +181,11 @@ def build(cfg: BaselineConfig) -> list[Control]:
                 "Phased rollout: each phase includes only the rings it has reached.", {"id": existing}, False, RING, None, existing)
         else:
             add(RING_IDS[ring], RING_KEYS[ring], title, "Verify explicitly",
-                "Phased rollout (Evaluate, Pilot, Full deployment): each phase includes only the rings it has reached.",
-                _group(cfg, f"Privileged {ring_data['title']}", f"Privileged baseline rollout ring: {ring_data['title']}. Managed by ztb.", False),
-                True, RING, None)
+                "Phased rollout (Evaluate, Pilot, Full deployment): each phase includes only the rings it has reached; "
+                "role-assignable like the privileged group, so only Privileged Role Administrators and the declared owners "
+                "change who the policies cover.",
+                _group(cfg, f"Privileged {ring_data['title']}", f"Privileged baseline rollout ring: {ring_data['title']}. Managed by ztb.", True),
+                True, RING, None, create_only=CREATE_ONLY if cfg.replaceRingGroups else RING_CREATE_ONLY)
     return out
 
 

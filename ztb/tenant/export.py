@@ -58,6 +58,11 @@ LISTS: dict[str, tuple[str, dict[str, str], str]] = {
 }
 
 
+#: Headers per collection: Conditional Access policies are read with evolvable enum members, or
+#: Graph answers ``unknownFutureValue`` for ``riskRemediation`` (PRIV-CA-04) and drift could not tell.
+HEADERS: dict[str, dict[str, str]] = {"conditionalAccessPolicies": {"Prefer": "include-unknown-enum-members"}}
+
+
 class ExportError(ZtbError):
     """The tenant cannot be vouched for (which tenant, or what the stack reads): one line."""
 
@@ -160,7 +165,7 @@ async def read_tenant(g: AsyncGraph, b: Baseline) -> dict[str, Any]:
     skipped = skipped_collections(b)
     lists = {k: v for k, v in LISTS.items() if k not in skipped}
     names = list(lists)
-    results = await gather([g.list_all(path, query or None, version) for path, query, version in lists.values()]
+    results = await gather([g.list_all(path, query or None, version, HEADERS.get(name)) for name, (path, query, version) in lists.items()]
                             + [_groups(g, "displayName", stack_group_names(b)), _organization(g)])
     out: dict[str, Any] = dict(zip(names, results[:len(names)]))
     by_name, (org_ids, org_note) = results[len(names)], results[len(names) + 1]

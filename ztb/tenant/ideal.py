@@ -15,6 +15,7 @@ from typing import Any
 from ztb import __version__
 from ztb.catalogue import roles as rc
 from ztb.catalogue import strengths
+from ztb.model import apps
 from ztb.model.baseline import Baseline
 from ztb.model.controls import Control, resolve_refs
 from ztb.tenant.groups import group_ids, match_groups
@@ -130,6 +131,7 @@ def _ideal_ca(desired: dict[str, Any], pid: str) -> dict[str, Any]:
             "userRiskLevels": cond["userRiskLevels"], "signInRiskLevels": cond["signInRiskLevels"],
             "clientAppTypes": cond["clientAppTypes"], "servicePrincipalRiskLevels": [], "insiderRiskLevels": None,
             "platforms": cond["platforms"], "locations": cond["locations"], "devices": None, "clientApplications": None,
+            "authenticationFlows": cond.get("authenticationFlows"),
             "applications": {**apps, "includeAuthenticationContextClassReferences": [], "applicationFilter": None},
             "users": {**users, "includeGuestsOrExternalUsers": None, "excludeGuestsOrExternalUsers": None},
         },
@@ -173,7 +175,8 @@ def ideal_snapshot(b: Baseline) -> dict[str, Any]:
     groups, ids = _ideal_groups(b, tenant)
     policies = []
     for c in b.of_kind("conditionalAccessPolicy"):
-        policies.append(_ideal_ca(resolve_refs(c.desired, ids), ideal_id(tenant, "ca", c.id)))
+        desired = apps.resolve(resolve_refs(c.desired, ids), lambda template: ideal_id(tenant, "app", template))
+        policies.append(_ideal_ca(desired, ideal_id(tenant, "ca", c.id)))
     pim_policies, pim_assignments = [], []
     for c in b.of_kind("roleManagementPolicy"):
         role = c.desired["roleDefinitionId"]

@@ -26,11 +26,18 @@ NARROWING_CONDITIONS = {"locations", "platforms", "devices", "clientApplications
 INCLUDING_LISTS = ("clientAppTypes", "signInRiskLevels", "userRiskLevels", "servicePrincipalRiskLevels", "insiderRiskLevels")
 
 
+#: ``riskRemediation`` does what ``mfa`` AND ``passwordChange`` do for password users and also
+#: remediates passwordless ones (policy-risk-based-user), so replacing the pair with it strengthens.
+RISK_REMEDIATION_REPLACES = {"mfa", "passwordchange"}
+
+
 def _built_in_controls(f: Field) -> Verdict:
     if not (is_list_of(f.old, (str,)) and is_list_of(f.new, (str,))):
         return unreadable(f.path, f.old, f.new)
     added, removed = set_delta(f.old, f.new)
     words = ", ".join([f"{text(r)} removed" for r in removed] + [f"{text(a)} added" for a in added])
+    if removed and {low(a) for a in added} == {"riskremediation"} and {low(r) for r in removed} <= RISK_REMEDIATION_REPLACES:
+        return Verdict(STRENGTHENS, f"grant controls: {words} (risk remediation also covers passwordless users)")
     if removed:
         return Verdict(WEAKENS, f"grant controls: {words}")
     return Verdict(STRENGTHENS if added else NEUTRAL, f"grant controls: {words or 'reordered'}")
@@ -75,6 +82,25 @@ def _narrowing(f: Field) -> Optional[Verdict]:
     return None
 
 
+def _flags(value: Any) -> Optional[set[str]]:
+    """A Graph flags value (``"deviceCodeFlow,authenticationTransfer"``) as a set; None when unreadable."""
+    if value is None:
+        return set()
+    if not isinstance(value, str):
+        return None
+    return {v.strip().lower() for v in value.split(",") if v.strip() and v.strip().lower() != "none"}
+
+
+def _transfer_methods(f: Field) -> Verdict:
+    """The flows a block-authentication-flows policy covers: a flow removed is a flow allowed again."""
+    old, new = _flags(f.old), _flags(f.new)
+    if old is None or new is None:
+        return unreadable(f.path, f.old, f.new)
+    if new < old or not (old <= new):
+        return Verdict(WEAKENS, f"authentication flows: {', '.join(sorted(old - new)) or 'none'} no longer covered")
+    return Verdict(STRENGTHENS if new != old else NEUTRAL, f"authentication flows: {', '.join(sorted(new - old)) or 'unchanged'} added")
+
+
 def _none(_f: Field) -> None:
     """Judged by its parts."""
     return None
@@ -96,6 +122,8 @@ def _browser_block(f: Field) -> Optional[Verdict]:
 
 _FREQUENCY = r"sessionControls\.signInFrequency"
 _BROWSER = r"sessionControls\.persistentBrowser"
+_MCAS = r"sessionControls\.cloudAppSecurity"
+MCAS_RANK = {"monitoronly": 0, "mcasconfigured": 1, "blockdownloads": 2}
 _NARROWING = "(" + "|".join(sorted(NARROWING_CONDITIONS)) + ")$"
 
 #: The first row that matches a changed field judges it.
@@ -114,6 +142,10 @@ RULES: tuple[Rule, ...] = (
     rule(_BROWSER, lambda f: _alike("persistent browser", f, {"always": 0, "never": 1}), last=r"mode$"),
     rule(_BROWSER, lambda f: bool_verdict("persistent browser control enabled", f.old, f.new), last=r"isEnabled$"),
     rule(_BROWSER + "$", _browser_block),
+    rule(_MCAS, lambda f: _alike("Defender for Cloud Apps session control", f, MCAS_RANK), last=r"cloudAppSecurityType$"),
+    rule(_MCAS, lambda f: bool_verdict("Defender for Cloud Apps session control enabled", f.old, f.new), last=r"isEnabled$"),
+    rule(_MCAS + "$", lambda f: block_verdict("Defender for Cloud Apps session control", f)),
+    rule(r"conditions\.authenticationFlows\.transferMethods$", _transfer_methods),
     rule(r"sessionControls", _none),
     rule(r"conditions\.", lambda f: list_verdict(field_words(f.path), f.old, f.new, True, f.ctx),
          last="include|(" + "|".join(INCLUDING_LISTS) + ")$"),
