@@ -82,6 +82,7 @@ def drifted() -> dict:
     legacy["conditions"]["userRiskLevels"] = []
     legacy["grantControls"]["builtInControls"] = ["mfa"]
     legacy["grantControls"]["operator"] = "OR"
+    legacy["grantControls"]["authenticationStrength"] = None
     snap["conditionalAccessPolicies"].append(legacy)
 
     # Microsoft labels a role privileged after the catalogue was written (simulated: today's

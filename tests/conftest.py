@@ -27,6 +27,13 @@ def object_id_for(name: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"ztb-mock/{name}"))
 
 
+def client_id_for(object_id: str) -> str:
+    """The client (application) ID the mocks give the application with ``object_id``."""
+    import uuid
+
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"client/{object_id}"))
+
+
 class BaselineMocks(pulumi.runtime.Mocks):
     """Records every resource the program registers and answers the lookups it makes.
 
@@ -49,6 +56,11 @@ class BaselineMocks(pulumi.runtime.Mocks):
         outputs = dict(inputs)
         if args.typ == "azuread:index/group:Group":
             outputs["objectId"] = object_id_for(args.name)
+        if args.typ == "azuread:index/applicationFromTemplate:ApplicationFromTemplate":
+            # As terraform-provider-azuread answers: applicationId is the resource ID, not the client ID.
+            oid = object_id_for(args.name)
+            outputs.update(applicationObjectId=oid, applicationId=f"/applications/{oid}",
+                           servicePrincipalObjectId=object_id_for(args.name + "-sp"))
         return [f"{args.name}-id", outputs]
 
     def call(self, args: pulumi.runtime.MockCallArgs):
@@ -58,6 +70,9 @@ class BaselineMocks(pulumi.runtime.Mocks):
             if oid not in self.tenant_groups:
                 raise Exception(f"group with object ID {oid} was not found in the tenant")
             return {"objectId": oid, "id": oid, "displayName": f"existing {oid}"}
+        if args.token == "azuread:index/getApplication:getApplication":
+            oid = args.args.get("objectId")
+            return {"objectId": oid, "id": f"/applications/{oid}", "clientId": client_id_for(oid)}
         return {}
 
     def of_type(self, typ: str) -> list[tuple[str, dict[str, Any]]]:

@@ -57,7 +57,7 @@ def test_every_privileged_role_gets_its_pim_settings_resource(pulumi_mocks):
     declare(pulumi_mocks, base)
     declared = inputs_of(pulumi_mocks, PIM)
     controls = base.of_kind("roleManagementPolicy")
-    assert len(controls) == 32
+    assert len(controls) == 37
     assert sorted(declared) == sorted(f"baseline-pim-{c.id.lower()}" for c in controls)
     for control in controls:
         inputs = declared[f"baseline-pim-{control.id.lower()}"]

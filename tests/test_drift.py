@@ -85,8 +85,29 @@ MUTATIONS = {
                                            "PRIV-CA-05", "changed", "emergency-access exclusion is gone"),
     "extra excluded group": (lambda s: ca(s, "PRIV-CA-02")["conditions"]["users"]["excludeGroups"].append(OTHER_GROUP),
                              "PRIV-CA-02", "changed", "more left outside the policy"),
-    "MFA removed from grant controls": (lambda s: ca(s, "PRIV-CA-04")["grantControls"]["builtInControls"].remove("mfa"),
-                                        "PRIV-CA-04", "changed", "mfa removed"),
+    "MFA removed from grant controls": (lambda s: ca(s, "PRIV-CA-04")["grantControls"]["builtInControls"].remove("riskRemediation"),
+                                        "PRIV-CA-04", "changed", "riskRemediation removed"),
+    "risk remediation read back as Graph's sentinel": (
+        lambda s: ca(s, "PRIV-CA-04")["grantControls"].__setitem__("builtInControls", ["unknownFutureValue"]),
+        "PRIV-CA-04", "changed", "riskRemediation removed"),
+    "device code flow no longer blocked": (
+        lambda s: ca(s, "PRIV-CA-11")["conditions"]["authenticationFlows"].__setitem__("transferMethods", "authenticationTransfer"),
+        "PRIV-CA-11", "changed", "devicecodeflow no longer covered"),
+    "authentication flows condition dropped to none": (
+        lambda s: ca(s, "PRIV-CA-11")["conditions"]["authenticationFlows"].__setitem__("transferMethods", "none"),
+        "PRIV-CA-11", "changed", "no longer covered"),
+    "security info registration opened to every strength": (
+        lambda s: ca(s, "PRIV-CA-09")["grantControls"].__setitem__("authenticationStrength", None),
+        "PRIV-CA-09", "changed", "authentication strength"),
+    "device registration user action removed": (
+        lambda s: ca(s, "PRIV-CA-10")["conditions"]["applications"].__setitem__("includeUserActions", []),
+        "PRIV-CA-10", "changed", "urn:user:registerdevice"),
+    "gallery app removed from the security tools policy": (
+        lambda s: ca(s, "PRIV-CA-08")["conditions"]["applications"]["includeApplications"].pop(),
+        "PRIV-CA-08", "changed", "fewer sign-ins covered"),
+    "ring group no longer role-assignable": (
+        lambda s: next(g for g in s["groups"] if g["displayName"].endswith("Ring 1 - Evaluate")).__setitem__("isAssignableToRole", False),
+        "PRIV-GRP-11", "changed", "is assignable to role"),
     "phishing-resistant strength downgraded": (_weaker_strength, "PRIV-CA-01", "changed", "authentication strength"),
     "role dropped from the policy": (lambda s: ca(s, "PRIV-CA-06")["conditions"]["users"]["includeRoles"].remove(GLOBAL_ADMIN),
                                      "PRIV-CA-06", "changed", "fewer sign-ins covered"),

@@ -58,6 +58,19 @@ def _require_ids(values: list[Any], policy: str) -> list[Any]:
     return values
 
 
+def _client_id(app_ids: Mapping[str, Any], template: str, policy: str) -> Any:
+    """A gallery app's client ID; one that resolves to nothing fails instead of shrinking the app list."""
+    if template not in app_ids:
+        raise MissingExclusionError(f"{policy}: gallery app {template} was not instantiated by SecurityApps; refusing to deploy")
+
+    def known(value: Any) -> Any:
+        if not value:
+            raise MissingExclusionError(f"{policy}: gallery app {template} resolved to no client ID; refusing to deploy")
+        return value
+
+    return pulumi.Output.from_input(app_ids[template]).apply(known)
+
+
 class PrivilegedConditionalAccess(pulumi.ComponentResource):
     """Every privileged CA policy of the model, deployed through pulumi-azuread, or through ztb's
     Graph provider where pulumi-azuread cannot express the policy (PRIV-CA-04 with ``riskRemediation``).
@@ -85,7 +98,7 @@ class PrivilegedConditionalAccess(pulumi.ComponentResource):
             if getattr(control.meta, "via_graph", False):
                 self.policy_ids[control.id] = self._graph_policy(name, control, args, looked_up).id
                 continue
-            desired = apps.resolve(control.desired, lambda template: args.app_ids[template])
+            desired = apps.resolve(control.desired, lambda template: _client_id(args.app_ids, template, control.id))
             wire = to_azuread(resolve_refs(desired, dict(args.group_ids)))
             users = wire["conditions"]["users"]
             for field in ("excludedGroups", "includedGroups"):
