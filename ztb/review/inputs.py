@@ -23,6 +23,8 @@ PAYLOAD_MARKERS = {
     Kind.ROLE_MANAGEMENT_POLICY: ("rules",),
     Kind.DEVICE_COMPLIANCE_POLICY: ("@odata.type",),
     Kind.ROLE_ELIGIBILITY: ("principalId", "scheduleInfo"),
+    # ztb's Graph Conditional Access provider: {"policy": <Graph JSON>, "emergencyGroupId": ...}.
+    Kind.CONDITIONAL_ACCESS_POLICY: ("conditions",),
 }
 #: Inputs beside the Graph object that belong to it (the compliance provider keeps assignments apart).
 PAYLOAD_SIBLINGS = ("assignments",)

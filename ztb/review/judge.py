@@ -33,6 +33,7 @@ from ztb.model.baseline import Baseline
 from ztb.model.controls import Kind
 from ztb.review.inputs import graph_path, inputs_of, is_special, payload_key, related, show, split_special, to_graph
 from ztb.review.ops import Op
+from ztb.review.moves import pair_moves
 from ztb.review.preview import FIX, KIND_BY_TYPE, PreviewError, is_dynamic, parse_urn
 from ztb.review.result import IMPACT_ORDER, Access, AccessChange, Diagnostic, FieldChange, ResourceChange, Review
 from ztb.review.stack import Controls, group_ids, is_baseline, names_for
@@ -259,6 +260,10 @@ def review(doc: dict[str, Any], baseline: Optional[Baseline] = None, config_note
         return sorted(out, key=lambda c: (IMPACT_ORDER[c.verdict.impact], not c.serious, order[id(c)]))
 
     changes, drift = judged(read.changes), judged(read.drift)
+    moved = pair_moves(changes, (e.step for e in read.changes), ctx)
+    if moved != changes:
+        order = {c.urn: i for i, c in enumerate(changes)}
+        changes = sorted(moved, key=lambda c: (IMPACT_ORDER[c.verdict.impact], not c.serious, order[c.urn]))
     diagnostics = [
         Diagnostic(str(d.get("severity")), _clean_message(str(d.get("prefix") or "") + str(d.get("message") or "")), str(d.get("urn") or ""))
         for d in doc.get("diagnostics") or [] if d.get("severity") in SHOWN_SEVERITIES

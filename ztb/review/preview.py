@@ -222,7 +222,7 @@ CA_INPUTS: dict[str, Any] = {
         "platforms": {"includedPlatforms": _STRS, "excludedPlatforms": _STRS},
         "locations": {"includedLocations": _STRS, "excludedLocations": _STRS},
         "clientAppTypes": _STRS, "signInRiskLevels": _STRS, "userRiskLevels": _STRS, "servicePrincipalRiskLevels": _STRS,
-        "insiderRiskLevels": str, "devices": {}, "clientApplications": {},
+        "insiderRiskLevels": str, "devices": {}, "clientApplications": {}, "authenticationFlowTransferMethods": _STRS,
     },
     "grantControls": {"operator": str, "builtInControls": _STRS, "authenticationStrengthPolicyId": str,
                       "customAuthenticationFactors": _STRS, "termsOfUses": _STRS},
@@ -245,11 +245,17 @@ COMPLIANCE_INPUTS: dict[str, Any] = {
     "controlId": str, "policy": {"@odata.type": str, "displayName": str, "osMinimumVersion": str, "deviceThreatProtectionRequiredSecurityLevel": str},
     "assignments": [{"target": {"@odata.type": str, "groupId": str}}],
 }
+GRAPH_CA_INPUTS: dict[str, Any] = {
+    "controlId": str, "emergencyGroupId": str,
+    "policy": {"displayName": str, "state": str, "conditions": {"users": {"excludeGroups": _STRS, "excludeUsers": _STRS}},
+               "grantControls": {"operator": str, "builtInControls": _STRS}},
+}
 INPUT_SCHEMAS = {
     CA_TYPE: CA_INPUTS, GROUP_TYPE: GROUP_INPUTS,
     "pulumi-python:dynamic/ztb:RoleManagementPolicy": PIM_INPUTS,
     "pulumi-python:dynamic/ztb:RoleEligibility": ELIGIBILITY_INPUTS,
     "pulumi-python:dynamic/ztb:DeviceCompliancePolicy": COMPLIANCE_INPUTS,
+    "pulumi-python:dynamic/ztb:ConditionalAccessPolicy": GRAPH_CA_INPUTS,
 }
 _TYPE_WORDS = {str: "a string", bool: "true or false", _NUMBER: "a number"}
 
