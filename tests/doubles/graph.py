@@ -182,6 +182,8 @@ class GraphDouble:
         self.pim_policies: dict[str, dict] = {}
         self.pim_assignments: list[dict] = []
         self.compliance: dict[str, dict] = {}
+        #: Conditional Access policies by ID (POST/GET/PATCH/DELETE /identity/conditionalAccess/policies/{id}).
+        self.ca_policies: dict[str, dict] = {}
         self.compliance_assignments: dict[str, list[dict]] = {}
         self.schedules: list[dict] = []
         self.collections: dict[str, list[dict]] = {}
@@ -333,6 +335,7 @@ class GraphDouble:
         body = request.get_json(silent=True) if request.data else None
         query = {k: v for k, v in request.args.items()}
         incoming = Incoming(request.method, version, path, query, dict(request.headers))
+        self._incoming = incoming
         self.requests.append(Recorded(request.method, version, path, query, body, incoming.headers))
         full = path + ("?" + request.query_string.decode() if request.query_string else "")
         faulted = self._fault(incoming, full)
@@ -428,6 +431,10 @@ class GraphDouble:
             (r"DELETE beta /deviceManagement/deviceCompliancePolicies/([^/]+)", self._dc_delete),
             (r"GET beta /deviceManagement/deviceCompliancePolicies/([^/]+)/assignments", self._dc_assignments),
             (r"POST beta /deviceManagement/deviceCompliancePolicies/([^/]+)/assign", self._dc_assign),
+            (rf"POST {v1} /identity/conditionalAccess/policies", self._ca_create),
+            (rf"GET {v1} /identity/conditionalAccess/policies/([^/]+)", self._ca_get),
+            (rf"PATCH {v1} /identity/conditionalAccess/policies/([^/]+)", self._ca_patch),
+            (rf"DELETE {v1} /identity/conditionalAccess/policies/([^/]+)", self._ca_delete),
             (rf"POST {v1} /roleManagement/directory/roleEligibilityScheduleRequests", self._elig_request),
             (rf"GET {v1} /roleManagement/directory/roleEligibilitySchedules", self._elig_list),
             (rf"GET {v1} /roleManagement/directory/roleEligibilitySchedules/([^/]+)", self._elig_get),
@@ -500,6 +507,72 @@ class GraphDouble:
             if key == "maximumDuration" and self.respell_durations:
                 value = canonical_duration(value)
             rule[key] = value
+        return Response(status=204)
+
+    # -- Conditional Access policies (v1.0)
+    #
+    # Graph's evolvable enums (Microsoft Graph best practices, "Handling future members in evolvable
+    # enumerations"): members after ``unknownFutureValue``, such as the grant control
+    # ``riskRemediation``, are returned only to a client that sends ``Prefer:
+    # include-unknown-enum-members``; any other client reads ``unknownFutureValue`` in their place.
+    # The double also refuses such a member in a write without the header (an assumption about
+    # Graph: it keeps a client that never sends the header from writing what it cannot read back).
+
+    EVOLVABLE = {"riskRemediation"}
+
+    def _evolvable_ok(self) -> bool:
+        prefer = {k.lower(): v for k, v in self._incoming.headers.items()}.get("prefer", "")
+        return "include-unknown-enum-members" in prefer
+
+    def _ca(self, policy_id: str) -> dict:
+        if policy_id not in self.ca_policies:
+            raise _Fail(404, "ResourceNotFound", f"Could not find policy with id '{policy_id}'.")
+        return self.ca_policies[policy_id]
+
+    def _ca_write_check(self, body: Any) -> None:
+        if not isinstance(body, dict):
+            raise _Fail(400, "BadRequest", "The request body must be a conditionalAccessPolicy.")
+        builtin = set((body.get("grantControls") or {}).get("builtInControls") or [])
+        if builtin & self.EVOLVABLE and not self._evolvable_ok():
+            raise _Fail(400, "BadRequest", "Invalid value 'riskRemediation' for grantControls.builtInControls.")
+
+    def _ca_answer(self, policy: dict) -> dict:
+        out = copy.deepcopy(policy)
+        if not self._evolvable_ok():
+            grant = out.get("grantControls") or {}
+            grant["builtInControls"] = ["unknownFutureValue" if c in self.EVOLVABLE else c for c in grant.get("builtInControls") or []]
+        return {"@odata.context": f"{self.root}/v1.0/$metadata#identity/conditionalAccess/policies/$entity", **out}
+
+    def _ca_create(self, version, path, query, body):
+        self._ca_write_check(body)
+        # Graph answers 201 with the policy as stored: its id, times and unset conditions as null
+        # (conditionalaccess-create-policy-ex1-require-mfa-exo.response.json).
+        policy_id = str(uuid.uuid4())
+        stored = {"id": policy_id, "templateId": None, "createdDateTime": _now(), "modifiedDateTime": None,
+                  "sessionControls": None, **{k: v for k, v in body.items() if k != "id"}}
+        cond = stored.setdefault("conditions", {})
+        for key in ("platforms", "locations", "devices", "clientApplications", "authenticationFlows", "insiderRiskLevels"):
+            cond.setdefault(key, None)
+        for key in ("signInRiskLevels", "userRiskLevels", "servicePrincipalRiskLevels"):
+            cond.setdefault(key, [])
+        self.ca_policies[policy_id] = stored
+        return self._json(self._ca_answer(stored), status=201)
+
+    def _ca_get(self, version, path, query, body, policy_id):
+        return self._json(self._ca_answer(self._ca(policy_id)))
+
+    def _ca_patch(self, version, path, query, body, policy_id):
+        policy = self._ca(policy_id)
+        self._ca_write_check(body)
+        for key, value in body.items():
+            if key not in ("id", "createdDateTime"):
+                policy[key] = copy.deepcopy(value)
+        policy["modifiedDateTime"] = _now()
+        return Response(status=204)
+
+    def _ca_delete(self, version, path, query, body, policy_id):
+        self._ca(policy_id)
+        del self.ca_policies[policy_id]
         return Response(status=204)
 
     # -- Intune device compliance (beta)

@@ -32,45 +32,56 @@ def _list(value: Any) -> list[Any]:
 
 def deployability_problems(policy: dict[str, Any]) -> list[str]:
     """Facts about ``policy`` (Graph JSON) that Graph or the provider would refuse; empty when deployable."""
-    out: list[str] = []
+    return [fact for _about, fact in deployability_facts(policy)]
+
+
+def deployability_facts(policy: Any) -> list[tuple[tuple[str, ...], str]]:
+    """Each refusal with the Graph paths it is about, so a check can leave facts about unknown parts for later."""
+    out: list[tuple[tuple[str, ...], str]] = []
+
+    def fact(about: tuple[str, ...], text: str) -> None:
+        out.append((about, text))
+
     if not isinstance(policy, dict):
-        return ["the policy is not a JSON object"]
+        return [((), "the policy is not a JSON object")]
     if not policy.get("displayName"):
-        out.append("displayName is empty")
+        fact(("displayName",), "displayName is empty")
     if policy.get("state") not in STATES:
-        out.append(f"state {policy.get('state')!r} is not one of {', '.join(sorted(STATES))}")
+        fact(("state",), f"state {policy.get('state')!r} is not one of {', '.join(sorted(STATES))}")
     cond = policy.get("conditions") if isinstance(policy.get("conditions"), dict) else {}
     users = cond.get("users") if isinstance(cond.get("users"), dict) else {}
     apps = cond.get("applications") if isinstance(cond.get("applications"), dict) else {}
+    USERS, APPS = "conditions.users", "conditions.applications"
     if not any(_list(users.get(k)) for k in ("includeUsers", "includeGroups", "includeRoles")):
-        out.append("conditions.users includes nobody (no users, groups or roles)")
+        fact((USERS,), "conditions.users includes nobody (no users, groups or roles)")
     if not _list(users.get("excludeGroups")):
-        out.append("conditions.users.excludeGroups is empty: the emergency-access exclusion is missing")
+        fact((USERS,), "conditions.users.excludeGroups is empty: the emergency-access exclusion is missing")
     if bool(_list(apps.get("includeApplications"))) == bool(_list(apps.get("includeUserActions"))):
-        out.append("conditions.applications needs exactly one of includeApplications and includeUserActions")
+        fact((APPS,), "conditions.applications needs exactly one of includeApplications and includeUserActions")
     grant = policy.get("grantControls") if isinstance(policy.get("grantControls"), dict) else None
     session = policy.get("sessionControls") if isinstance(policy.get("sessionControls"), dict) else {}
     if grant is None and not session:
-        out.append("the policy has neither grant nor session controls")
+        fact(("grantControls", "sessionControls"), "the policy has neither grant nor session controls")
     if grant is None:
         return out
     builtin = _list(grant.get("builtInControls"))
     bad = [str(c) for c in builtin if c not in GRAPH_BUILT_IN_CONTROLS]
     if bad:
-        out.append(f"grantControls.builtInControls {', '.join(bad)} is not one of {', '.join(sorted(GRAPH_BUILT_IN_CONTROLS))}")
+        fact(("grantControls",), f"grantControls.builtInControls {', '.join(bad)} is not one of {', '.join(sorted(GRAPH_BUILT_IN_CONTROLS))}")
     if grant.get("operator") not in ("AND", "OR"):
-        out.append(f"grantControls.operator {grant.get('operator')!r} is not AND or OR")
+        fact(("grantControls",), f"grantControls.operator {grant.get('operator')!r} is not AND or OR")
     if "riskRemediation" in builtin:
-        strength = (grant.get("authenticationStrength") or {}).get("id") if isinstance(grant.get("authenticationStrength"), dict) else None
+        strength = grant.get("authenticationStrength")
+        strength = strength.get("id") if isinstance(strength, dict) else None
         freq = session.get("signInFrequency") if isinstance(session.get("signInFrequency"), dict) else {}
         if builtin != ["riskRemediation"]:
-            out.append("riskRemediation is combined with other grant controls; Microsoft's policy pairs it only with an authentication strength")
+            fact(("grantControls",), "riskRemediation is combined with other grant controls; Microsoft's policy pairs it only with an authentication strength")
         if not strength:
-            out.append("riskRemediation needs an authentication strength (the portal selects one with it)")
+            fact(("grantControls",), "riskRemediation needs an authentication strength (the portal selects one with it)")
         if freq.get("frequencyInterval") != "everyTime" or freq.get("isEnabled") is False:
-            out.append("riskRemediation needs sign-in frequency every time (mandatory with it)")
+            fact(("sessionControls",), "riskRemediation needs sign-in frequency every time (mandatory with it)")
         if not _list(cond.get("userRiskLevels")):
-            out.append("riskRemediation applies to user risk: conditions.userRiskLevels is empty")
+            fact(("conditions.userRiskLevels",), "riskRemediation applies to user risk: conditions.userRiskLevels is empty")
         if _list(apps.get("includeApplications")) != ["All"]:
-            out.append("riskRemediation must target all resources (includeApplications ['All'])")
+            fact((APPS,), "riskRemediation must target all resources (includeApplications ['All'])")
     return out

@@ -29,7 +29,7 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
 
 from ztb.compare.normalize import compare
-from ztb.deploy.graph_ca import PREFER_EVOLVABLE, deployability_problems
+from ztb.deploy.graph_ca import PREFER_EVOLVABLE, deployability_facts, deployability_problems
 from ztb.graph.errors import GraphError
 from ztb.providers import (
     OBSERVED, ProviderError, any_unknown_input, carry_pass_through, dig, failing_as, graph_for, has_unknowns, id_text,
@@ -40,9 +40,6 @@ KIND = "conditionalAccessPolicy"
 POLICIES = "/identity/conditionalAccess/policies"
 #: Keys Graph sets on a policy; never sent back.
 SERVER_SET = ("id", "createdDateTime", "modifiedDateTime", "templateId", "deletedDateTime")
-#: Where a fact of :func:`deployability_problems` comes from, so check can skip facts about a
-#: part still unknown (users and applications wait for group and app IDs on a first preview).
-_FACT_PARTS = {"conditions.users": ("conditions", "users"), "conditions.applications": ("conditions", "applications")}
 
 
 def _body(policy: dict[str, Any]) -> dict[str, Any]:
@@ -112,9 +109,9 @@ class ConditionalAccessPolicyProvider(ResourceProvider):
             return CheckResult(news, failures)
         if not isinstance(policy, dict):
             return CheckResult(news, [CheckFailure("policy", "give the policy as a Graph conditionalAccessPolicy object")])
-        unknown_parts = [prefix for prefix, path in _FACT_PARTS.items() if has_unknowns(dig(policy, *path))]
-        for fact in deployability_problems(policy):
-            if not any(fact.startswith(p) for p in unknown_parts) and not (unknown_parts and "emergency-access" in fact):
+        for about, fact in deployability_facts(policy):
+            # A fact about a part still unknown (group or app IDs on a first preview) is not judged yet.
+            if not any(has_unknowns(dig(policy, *path.split("."))) for path in about):
                 failures.append(CheckFailure("policy", fact))
         why = missing_exclusion(policy, news.get("emergencyGroupId"))
         if why:
@@ -129,7 +126,7 @@ class ConditionalAccessPolicyProvider(ResourceProvider):
         return DiffResult(changes=changed, replaces=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        with failing_as(f"{label(props, 'conditional access policy')}: POST {POLICIES}"), graph_for(props) as g:
+        with failing_as(label(props, "conditional access policy")), graph_for(props) as g:
             policy = self._guard(props)
             created = g.post_json(POLICIES, _body(policy), headers=PREFER_EVOLVABLE)
             if not isinstance(created, dict) or not created.get("id"):
@@ -138,7 +135,7 @@ class ConditionalAccessPolicyProvider(ResourceProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         importing = not props.get(OBSERVED)
-        with failing_as(f"{label(props, 'conditional access policy')}: GET {POLICIES}/{id_}"), graph_for(props) as g:
+        with failing_as(label(props, f"conditional access policy {id_}")), graph_for(props) as g:
             live = self._get(g, id_)
         if live is None:
             return ReadResult(None, {})
@@ -150,7 +147,7 @@ class ConditionalAccessPolicyProvider(ResourceProvider):
         return ReadResult(id_, outs, inputs)
 
     def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        with failing_as(f"{label(news, f'conditional access policy {id_}')}: PATCH {POLICIES}/{id_}"), graph_for(news) as g:
+        with failing_as(label(news, f"conditional access policy {id_}")), graph_for(news) as g:
             policy = self._guard(news)
             live = self._get(g, id_)
             if live is None:
@@ -161,7 +158,7 @@ class ConditionalAccessPolicyProvider(ResourceProvider):
             return UpdateResult(self._outs(news, live))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        with failing_as(f"{label(props, f'conditional access policy {id_}')}: DELETE {POLICIES}/{id_}"), graph_for(props) as g:
+        with failing_as(label(props, f"conditional access policy {id_}")), graph_for(props) as g:
             try:
                 g.delete(f"{POLICIES}/{quote(id_)}")
             except GraphError as e:
