@@ -103,6 +103,24 @@ def test_plan_without_the_break_glass_exclusion_is_rejected(sample_declared):
     assert all(POLICIES[p].enforcement_level == EnforcementLevel.MANDATORY for p in found)
 
 
+def test_the_graph_provider_policy_without_the_break_glass_exclusion_is_rejected(sample_declared):
+    """PRIV-CA-04 (risk remediation) reaches the tenant through ztb's Graph provider: the pack reads its Graph JSON."""
+    resources = sample_resources(sample_declared)
+    users = props_of(resources, "baseline-ca-priv-ca-04")["policy"]["conditions"]["users"]
+    users["excludeUsers"] = []
+    users["excludeGroups"] = [g for g in users["excludeGroups"] if g != object_id_for("baseline-groups-priv-grp-02")]
+    found = violations(resources)
+    assert set(found) == {"ca-excludes-emergency-access", "emergency-group-excluded-everywhere"}
+    assert "High-risk users must remediate risk" in found["ca-excludes-emergency-access"][0]
+
+
+def test_the_graph_provider_policy_disabled_in_the_full_phase_is_rejected(sample_declared):
+    resources = sample_resources(sample_declared)
+    props_of(resources, "baseline-ca-priv-ca-04")["policy"]["state"] = "disabled"
+    found = violations(resources)
+    assert list(found) == ["privileged-ca-not-disabled-in-full-phase"]
+
+
 def test_the_stack_rule_alone_catches_a_missing_emergency_group(sample_declared):
     resources = sample_resources(sample_declared)
     users = props_of(resources, "baseline-ca-priv-ca-07")["conditions"]["users"]

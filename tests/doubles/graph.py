@@ -741,7 +741,13 @@ class GraphDouble:
         if path not in self.collections:
             segment = path.strip("/").split("/")[-1]
             raise _Fail(400, "BadRequest", f"Resource not found for the segment '{segment}'.")
-        return self._collection(version, path, query, copy.deepcopy(self.collections[path]))
+        return self._collection(version, path, query, self.listed(path, copy.deepcopy(self.collections[path])))
+
+    def listed(self, path: str, items: list[dict]) -> list[dict]:
+        """A collection's items as Graph lists them to this request: CA policies with evolvable enums."""
+        if path != "/identity/conditionalAccess/policies":
+            return items
+        return [{k: v for k, v in self._ca_answer(p).items() if k != "@odata.context"} for p in items]
 
 
 class _Fail(Exception):

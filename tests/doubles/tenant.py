@@ -102,7 +102,8 @@ class DriftTenant:
         return self.double._collection(version, path, query, _select(copy.deepcopy(groups), query))
 
     def _selected(self, version, path, query, body, _path):
-        return self.double._collection(version, path, query, _select(copy.deepcopy(self.double.collections[path]), query))
+        items = self.double.listed(path, copy.deepcopy(self.double.collections[path]))
+        return self.double._collection(version, path, query, _select(items, query))
 
     def _one(self, version, path, query, body, collection, object_id):
         items = self.double.collections.get(collection)

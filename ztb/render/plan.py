@@ -37,9 +37,29 @@ def plan_json(b: Baseline) -> str:
         "reportOnly": b.config.reportOnly,
         "scope": [{"name": r.name, "templateId": r.template_id} for r in b.scope],
         "warnings": b.warnings,
-        "controls": [c.summary() for c in b.controls],
+        "controls": [{**c.summary(), **_deployed_through(c)} for c in b.controls],
     }
     return json.dumps(doc, indent=2)
+
+
+#: How a Conditional Access policy reaches the tenant, where it is not pulumi-azuread.
+GRAPH_PROVIDER = "ztb.providers.conditional_access (Graph; pulumi-azuread cannot express riskRemediation)"
+
+
+def _deployed_through(c) -> dict[str, str]:
+    if c.kind != "conditionalAccessPolicy":
+        return {}
+    return {"deployedThrough": GRAPH_PROVIDER if getattr(c.meta, "via_graph", False) else "pulumi-azuread"}
+
+
+def _notes(b: Baseline) -> list[str]:
+    """Lines under the table: what deploys differently from the rest, and what the tenant must hold."""
+    out = [f"{c.id} is deployed through {GRAPH_PROVIDER}." for c in b.of_kind("conditionalAccessPolicy")
+           if getattr(c.meta, "via_graph", False)]
+    if b.config.galleryApps:
+        apps = ", ".join(f"{a.name} (gallery template {a.templateId})" for a in b.config.galleryApps)
+        out.append(f"PRIV-CA-08 includes the gallery apps the stack instantiates: {apps}; their client IDs are known after `pulumi up`.")
+    return out
 
 
 def _state(c) -> str:
@@ -142,8 +162,12 @@ def plan_text(b: Baseline, fmt: str) -> str:
         manual = b.of_kind("manualCheck")
         if manual:
             parts += ["", "### Manual checks", ""] + [f"- **{c.id}** {c.title}: {c.instructions}" for c in manual]
+        notes = _notes(b)
+        if notes:
+            parts += ["", "### Deployment notes", ""] + [f"- {md_text(n)}" for n in notes]
         return "\n".join(parts)
-    return title + "\n\n" + table(HEAD, _rows(b))
+    notes = _notes(b)
+    return title + "\n\n" + table(HEAD, _rows(b)) + ("\n\n" + "\n".join(notes) if notes else "")
 
 
 def roles_rows(b: Baseline | None) -> list[dict[str, Any]]:
