@@ -1,5 +1,6 @@
 """Pulumi dynamic providers for what pulumi-azuread cannot manage: PIM settings of directory roles,
-time-bound role eligibility, and Intune device compliance (Graph beta).
+time-bound role eligibility, Intune device compliance (Graph beta), and Conditional Access policies
+its schema cannot express (``riskRemediation``).
 
 Dynamic providers are pickled (dill) into the Pulumi state and run in a separate provider
 process. So every provider here lives in the installed ``ztb`` package (pickled by reference,
@@ -10,7 +11,7 @@ or ``DefaultAzureCredential``), the Graph root from the resource's ``graphUrl`` 
 ``RoleManagementPolicyProvider`` and so on): those names are permanent, because a stack that holds
 them can no longer read or delete its resources once they move.
 
-Conventions shared by the three providers:
+Conventions shared by the providers:
 
 * ``diff`` asks :func:`ztb.compare.normalize.compare` what differs, so a read-back that Graph reorders,
   recases or respells (PT60M/PT1H) is never a change; identity fields force a replacement.
