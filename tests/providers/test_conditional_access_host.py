@@ -75,6 +75,9 @@ def test_the_program_registers_risk_remediation_with_the_emergency_group_resolve
 def test_a_fresh_stack_preview_checks_without_failures_and_hands_unknowns_back(host, fresh_preview):
     _, news = one(fresh_preview, CA, NAME)
     assert news.fields["emergencyGroupId"].string_value == UNKNOWN  # the group does not exist yet
+    policy = plain(news)["policy"]
+    assert policy["conditions"]["users"] == UNKNOWN  # only the part that names groups waits for them
+    assert policy["grantControls"]["builtInControls"] == ["riskRemediation"] and UNKNOWN not in str(policy["grantControls"])
     answer = check(host, CA, NAME, news)
     assert list(answer.failures) == []
     assert answer.inputs.fields["emergencyGroupId"].string_value == UNKNOWN
@@ -89,6 +92,12 @@ def test_a_fresh_stack_preview_checks_without_failures_and_hands_unknowns_back(h
 def test_check_passes_a_value_not_known_yet_at_any_depth(host, deployed, path):
     _, news = one(deployed, CA, NAME)
     assert list(check(host, CA, NAME, with_unknown(news, *path)).failures) == []
+
+
+def test_a_fresh_preview_still_refuses_a_known_mistake_in_the_grant(host, fresh_preview):
+    _, news = one(fresh_preview, CA, NAME)
+    bad = edited(news, lambda d: d["policy"]["grantControls"].pop("authenticationStrength"))
+    assert [f.property for f in check(host, CA, NAME, bad).failures] == ["policy"]
 
 
 def test_check_still_refuses_what_is_known_to_be_wrong_beside_an_unknown(host, deployed):

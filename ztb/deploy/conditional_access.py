@@ -114,18 +114,23 @@ class PrivilegedConditionalAccess(pulumi.ComponentResource):
         self.register_outputs({"policyIds": self.policy_ids})
 
     def _graph_policy(self, name: str, control: Control, args: ConditionalAccessArgs, looked_up: dict[str, Any]) -> Any:
-        """The policy through ztb's Graph provider: refs resolved, literal group IDs tied to their lookups."""
+        """The policy through ztb's Graph provider: refs resolved, literal group IDs tied to their lookups.
+
+        Only ``conditions.users`` names groups, so only it waits for their object IDs: on the first
+        preview of a new stack the rest of the policy (grant, session, state) is known and checked.
+        """
         from ztb.providers.conditional_access import ConditionalAccessPolicy
 
-        refs = {k: args.group_ids[k] for k in sorted(set(iter_refs(control.desired)))}
+        desired_users = control.desired["conditions"]["users"]
+        refs = {k: args.group_ids[k] for k in sorted(set(iter_refs(desired_users)))}
 
         def resolved(values: dict[str, Any]) -> dict[str, Any]:
-            policy = resolve_refs(control.desired, values["refs"])
-            users = policy["conditions"]["users"]
+            users = resolve_refs(desired_users, values["refs"])
             for f in ("excludeGroups", "includeGroups"):
                 users[f] = _require_ids([values["lookups"].get(v, v) for v in users.get(f) or []], control.id)
-            return policy
+            return users
 
-        policy = pulumi.Output.all(refs=pulumi.Output.all(**refs), lookups=pulumi.Output.all(**looked_up)).apply(resolved)
+        users = pulumi.Output.all(refs=pulumi.Output.all(**refs), lookups=pulumi.Output.all(**looked_up)).apply(resolved)
+        policy = {**control.desired, "conditions": {**control.desired["conditions"], "users": users}}
         props = {"policy": policy, "emergencyGroupId": args.group_ids[args.emergency.GROUP_KEY], "controlId": control.id}
         return ConditionalAccessPolicy(f"{name}-{control.id.lower()}", props, opts=pulumi.ResourceOptions(parent=self))
