@@ -98,3 +98,32 @@ def test_a_ring_group_replacement_is_weakening_and_serious():
     doc = json.loads((FIXTURES / "replace-with-unknowns.json").read_text())
     ring = next(c for c in review(doc).changes if c.control_id == "PRIV-GRP-13")
     assert ring.op is Op.REPLACE and ring.verdict.impact == cl.WEAKENS and ring.serious
+
+
+# -- updates of the Graph provider's policy are read from its Graph JSON
+
+
+def update_doc(change) -> dict:
+    doc = move_doc()
+    made = next(s for s in doc["steps"] if s["op"] == "create")
+    old = copy.deepcopy(made["newState"])
+    new = copy.deepcopy(old)
+    change(new["inputs"]["policy"])
+    doc["steps"] = [doc["steps"][0], {"op": "update", "urn": made["urn"], "oldState": old, "newState": new, "detailedDiff": None}]
+    doc["changeSummary"] = {"update": 1, "same": 59}
+    return doc
+
+
+def test_an_update_that_drops_the_emergency_exclusion_from_the_graph_policy_weakens():
+    change = next(c for c in review(update_doc(lambda p: p["conditions"]["users"]["excludeGroups"].remove(EMERGENCY_GROUP))).changes
+                  if c.control_id == "PRIV-CA-04")
+    assert change.verdict.impact == cl.WEAKENS and "emergency-access exclusion" in change.verdict.reason
+    assert [f.path for f in change.fields] == ["conditions.users.excludeGroups"]
+
+
+def test_an_update_back_to_password_change_weakens():
+    def back(p):
+        p["grantControls"] = {"operator": "AND", "builtInControls": ["mfa", "passwordChange"]}
+    change = next(c for c in review(update_doc(back)).changes if c.control_id == "PRIV-CA-04")
+    assert change.verdict.impact == cl.WEAKENS
+    assert {f.path for f in change.fields} >= {"grantControls.builtInControls"}
