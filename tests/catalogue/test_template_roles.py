@@ -92,3 +92,13 @@ def test_the_claim_is_dropped_when_a_role_the_template_names_leaves_scope():
     b = build(validate(cfg))
     assert crosswalk.TEMPLATE_PHISH_RESISTANT_ADMINS not in b.by_id()["PRIV-CA-01"].crosswalk
     assert any("Power Platform Administrator" in w and "76c03f19" in w for w in b.warnings)
+
+
+def test_priv_ca_04_cites_the_password_change_template_only_when_it_asks_what_the_template_asks():
+    template = TEMPLATES["634b6de7-c38d-4357-a2c7-3842706eedd7"]["details"]
+    assert crosswalk.template_password_change_high_risk(template)  # the criteria hold on Microsoft's own payload
+    cfg = load_stack_file(SAMPLE_STACK).model_dump()
+    password = build(validate({**cfg, "userRiskRemediation": "passwordChange"})).by_id()["PRIV-CA-04"]
+    assert crosswalk.TEMPLATE_PASSWORD_CHANGE_HIGH_RISK in password.crosswalk
+    remediation = build(validate(cfg)).by_id()["PRIV-CA-04"]
+    assert remediation.crosswalk == ()

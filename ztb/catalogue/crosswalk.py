@@ -20,6 +20,8 @@ TEMPLATE_REQUIRE_MFA_ADMINS = "ca-template:c7503427-338e-4c5e-902d-abe252abfb43"
 TEMPLATE_BLOCK_LEGACY_AUTH = "ca-template:0b2282f9-2862-4178-88b5-d79340b36cb8"
 #: "Require phishing-resistant multifactor authentication for admins": 19 roles, phishing-resistant strength.
 TEMPLATE_PHISH_RESISTANT_ADMINS = "ca-template:76c03f19-ea37-4656-a772-a183b4ddb81d"
+#: "Require password change for high-risk users": mfa AND passwordChange, user risk high, every time.
+TEMPLATE_PASSWORD_CHANGE_HIGH_RISK = "ca-template:634b6de7-c38d-4357-a2c7-3842706eedd7"
 
 
 def _users(p: dict) -> dict:
@@ -74,6 +76,20 @@ def template_phish_resistant_admins(p: dict, _c: Control | None = None) -> bool:
         and "All" in _apps(p)
         and combos is not None
         and combos <= strengths.PHISHING_RESISTANT_METHODS
+    )
+
+
+def template_password_change_high_risk(p: dict, _c: Control | None = None) -> bool:
+    """The template's grant exactly: a risk-remediation PRIV-CA-04 does more and cites no template."""
+    cond = p.get("conditions") or {}
+    grant = p.get("grantControls") or {}
+    freq = (p.get("sessionControls") or {}).get("signInFrequency") or {}
+    return (
+        "high" in (cond.get("userRiskLevels") or [])
+        and "All" in _apps(p)
+        and grant.get("operator") == "AND"
+        and {"mfa", "passwordChange"} <= set(grant.get("builtInControls") or [])
+        and freq.get("frequencyInterval") == "everyTime"
     )
 
 
@@ -134,6 +150,7 @@ CRITERIA: dict[str, Callable[[dict, Control | None], bool]] = {
     TEMPLATE_REQUIRE_MFA_ADMINS: template_require_mfa_admins_plain,
     TEMPLATE_PHISH_RESISTANT_ADMINS: template_phish_resistant_admins,
     TEMPLATE_BLOCK_LEGACY_AUTH: template_block_legacy,
+    TEMPLATE_PASSWORD_CHANGE_HIGH_RISK: template_password_change_high_risk,
 }
 
 
@@ -143,6 +160,8 @@ def candidates(control: Control) -> list[str]:
         return ["MS.AAD.3.6v1", TEMPLATE_PHISH_RESISTANT_ADMINS, TEMPLATE_REQUIRE_MFA_ADMINS]
     if control.id == "PRIV-CA-02":
         return [TEMPLATE_BLOCK_LEGACY_AUTH]
+    if control.id == "PRIV-CA-04":
+        return [TEMPLATE_PASSWORD_CHANGE_HIGH_RISK]
     if control.kind == "roleManagementPolicy":
         return ["MS.AAD.7.6v1", "MS.AAD.7.7v1", "MS.AAD.7.8v1", "MS.AAD.7.9v1"]
     return []
