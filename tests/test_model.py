@@ -99,7 +99,9 @@ def test_the_policy_set_covers_every_control_the_guidance_names():
     assert session["signInFrequency"]["value"] == RAW["signInFrequencyHours"]
     assert by_id["PRIV-CA-07"].desired["conditions"]["platforms"]["includePlatforms"] == ["all"]
     assert by_id["PRIV-CA-08"].desired["conditions"]["applications"]["includeApplications"] == [a["appId"] for a in RAW["securityApps"]]
-    assert {c.desired["conditions"]["applications"]["includeApplications"] == ["All"] for c in ca_policies() if c.id != "PRIV-CA-08"} == {True}
+    assert by_id["PRIV-CA-12"].desired["conditions"]["applications"]["includeApplications"] == ["MicrosoftAdminPortals"]
+    assert {c.desired["conditions"]["applications"]["includeApplications"] == ["All"] for c in ca_policies()
+            if c.id not in ("PRIV-CA-08", "PRIV-CA-12")} == {True}
 
 
 def test_every_guidance_step_is_accounted_for_including_manual_ones():
@@ -168,7 +170,8 @@ def test_compliance_policy_holds_the_specialized_settings_and_one_block_action()
     assert d["deviceThreatProtectionRequiredSecurityLevel"] == RAW["deviceCompliance"]["deviceThreatLevel"]
     blocks = [a for rule in d["scheduledActionsForRule"] for a in rule["scheduledActionConfigurations"] if a["actionType"] == "block"]
     assert len(blocks) == 1
-    assert d["assignments"] == [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": "${group:privilegedUsers}"}}]
+    assert d["assignments"] == [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": "${group:%s}" % k}}
+                                for k in ("privilegedUsers", "ringEvaluate", "ringPilot", "ringFull")]
 
 
 def test_eligible_assignments_are_time_bound():

@@ -88,7 +88,7 @@ def props_of(resources, name: str) -> dict:
 
 def test_sample_stack_passes_every_policy(sample_declared):
     resources = sample_resources(sample_declared)
-    assert sum(t == CA for t, _, _ in resources) == 8 and sum(ztb_policies.is_pim_dynamic(t) for t, _, _ in resources) >= 32
+    assert sum(t == CA for t, _, _ in resources) == 9 and sum(ztb_policies.is_pim_dynamic(t) for t, _, _ in resources) >= 32
     assert violations(resources) == {}
 
 
