@@ -29,6 +29,10 @@ READ_PERMISSIONS: tuple[Permission, ...] = (
     Permission("/roleManagement/directory", "RoleManagement.Read.Directory", "role definitions (beta isPrivileged)"),
     Permission("/deviceManagement/deviceCompliancePolicies", "DeviceManagementConfiguration.Read.All",
                "compliance policies and assignments (beta; only when the stack has a compliance control)"),
+    Permission("/deviceAppManagement", "DeviceManagementApps.Read.All",
+               "app protection policies and assignments (beta; only when the stack has app protection)"),
+    Permission("/deviceManagement", "DeviceManagementConfiguration.Read.All",
+               "Intune's compliance settings (secureByDefault; only when the stack has a compliance control)"),
     Permission("/groups", "GroupMember.Read.All", "the baseline's groups, their members and owners"),
     Permission("/organization", "Organization.Read.All", "the tenant ID (optional: the token and PIM policy IDs also name it)", False),
 )
