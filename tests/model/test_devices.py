@@ -282,3 +282,16 @@ def test_the_settings_and_the_protected_apps_policy_parse_into_v1_models():
     obj = _parse(ConditionalAccessPolicy, ca12)
     assert [str(p.value) for p in obj.conditions.platforms.include_platforms] == ["iOS", "android"]
     assert [c.value for c in obj.grant_controls.built_in_controls] == ["compliantApplication"]
+
+
+def test_the_readme_settings_tables_are_the_model_s():
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    cfg = baseline().config
+    for spec in ds.COMPLIANCE_POLICIES + ds.APP_PROTECTION_POLICIES:
+        assert f"**{spec.id} {spec.title}** (`{spec.odata_type}`, Graph {spec.version}). Source: {spec.source}." in readme
+        for st in spec.settings:
+            v = st.resolve(cfg)
+            val = str(v).lower() if isinstance(v, bool) else str(v)
+            assert f"| `{st.prop}` | `{val}`{' (config)' if callable(st.value) else ''} | {st.protects} |" in readme, (spec.id, st.prop)
