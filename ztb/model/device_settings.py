@@ -76,12 +76,8 @@ ENCRYPT = "a lost or stolen device's disk cannot be read"
 THREAT = "a device with malware or under attack loses access until it is clean"
 INTEGRITY = "a rooted, jailbroken or tampered device cannot be trusted to enforce anything else"
 
-WINDOWS = PolicySpec("PRIV-DEV-01", "windows", "Windows compliance for privileged devices", "windows10CompliancePolicy", BETA, SRC_WINDOWS, (
-    S("bitLockerEnabled", True, ENCRYPT + " (BitLocker, reported by Device Health Attestation)"),
-    S("secureBootEnabled", True, "boot-level malware (bootkits) cannot load before Windows"),
-    S("codeIntegrityEnabled", True, "unsigned or tampered kernel drivers and system files are detected"),
-    S("tpmRequired", True, "keys and health attestation rest on a hardware root of trust"),
-    S("osMinimumVersion", lambda cfg: cfg.deviceCompliance.osMinimumVersion, "unpatched Windows releases are kept out"),
+#: Microsoft's recommended Windows password settings; PRIV-DEV-02 carries them to macOS.
+_DESKTOP_PASSWORD = (
     S("passwordRequired", True, LOCK),
     S("passwordBlockSimple", True, PIN),
     S("passwordRequiredType", "deviceDefault", PIN),
@@ -89,6 +85,15 @@ WINDOWS = PolicySpec("PRIV-DEV-01", "windows", "Windows compliance for privilege
     S("passwordMinutesOfInactivityBeforeLock", 15, LOCK),
     S("passwordExpirationDays", 41, "a leaked device password stops working"),
     S("passwordPreviousPasswordBlockCount", 5, "an old, possibly leaked password cannot come back"),
+)
+
+WINDOWS = PolicySpec("PRIV-DEV-01", "windows", "Windows compliance for privileged devices", "windows10CompliancePolicy", BETA, SRC_WINDOWS, (
+    S("bitLockerEnabled", True, ENCRYPT + " (BitLocker, reported by Device Health Attestation)"),
+    S("secureBootEnabled", True, "boot-level malware (bootkits) cannot load before Windows"),
+    S("codeIntegrityEnabled", True, "unsigned or tampered kernel drivers and system files are detected"),
+    S("tpmRequired", True, "keys and health attestation rest on a hardware root of trust"),
+    S("osMinimumVersion", lambda cfg: cfg.deviceCompliance.osMinimumVersion, "unpatched Windows releases are kept out"),
+    *_DESKTOP_PASSWORD,
     S("passwordRequiredToUnlockFromIdle", True, LOCK),
     S("storageRequireEncryption", True, ENCRYPT),
     S("activeFirewallRequired", True, "network attacks on listening services"),
@@ -106,13 +111,7 @@ WINDOWS = PolicySpec("PRIV-DEV-01", "windows", "Windows compliance for privilege
 MACOS = PolicySpec("PRIV-DEV-02", "macOS", "macOS compliance for privileged devices", "macOSCompliancePolicy", V1, SRC_MACOS, (
     S("osMinimumVersion", _min("macOS"), "unpatched macOS releases are kept out"),
     S("systemIntegrityProtectionEnabled", True, INTEGRITY + " (System Integrity Protection)"),
-    S("passwordRequired", True, LOCK),
-    S("passwordBlockSimple", True, PIN),
-    S("passwordRequiredType", "deviceDefault", PIN),
-    S("passwordMinimumLength", 6, PIN),
-    S("passwordMinutesOfInactivityBeforeLock", 15, LOCK),
-    S("passwordExpirationDays", 41, "a leaked device password stops working"),
-    S("passwordPreviousPasswordBlockCount", 5, "an old, possibly leaked password cannot come back"),
+    *_DESKTOP_PASSWORD,
     S("storageRequireEncryption", True, ENCRYPT + " (FileVault)"),
     S("firewallEnabled", True, "network attacks on listening services"),
 ))
