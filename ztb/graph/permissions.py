@@ -29,7 +29,7 @@ READ_PERMISSIONS: tuple[Permission, ...] = (
     Permission("/roleManagement/directory", "RoleManagement.Read.Directory",
                "role definitions (beta isPrivileged) and active role assignments (the holders must be in the privileged group)"),
     Permission("/deviceManagement/deviceCompliancePolicies", "DeviceManagementConfiguration.Read.All",
-               "compliance policies and assignments (beta; only when the stack has a compliance control)"),
+               "compliance policies and assignments (beta, each policy also its own version; only when the stack has a compliance control)"),
     Permission("/deviceAppManagement", "DeviceManagementApps.Read.All",
                "app protection policies and assignments (beta; only when the stack has app protection)"),
     Permission("/deviceManagement", "DeviceManagementConfiguration.Read.All",

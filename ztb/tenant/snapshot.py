@@ -173,7 +173,7 @@ def _duplicates(doc: dict[str, Any]) -> Optional[str]:
         dup = _duplicate(doc.get(name) or [])
         if dup:
             return f"'{name}' holds the object {dup} twice"
-        for i, obj in enumerate(doc[name]):
+        for i, obj in enumerate(doc.get(name) or []):
             for inner in ("members", "owners", "rules", "assignments"):
                 dup = _duplicate(obj.get(inner) or [])
                 if dup:
