@@ -177,3 +177,47 @@ def test_the_privileged_group_without_members_cannot_vouch_for_role_holders():
     group.pop("members")
     with pytest.raises(DriftError):
         detect(SAMPLE, snap)
+
+
+# --------------------------------------------------------------------------- review judges the same changes
+
+
+def _update_preview(control: str, collection_type: str, change) -> dict:
+    """A `pulumi preview --json` update of one device resource, built from the create fixture's step."""
+    import json
+
+    from tests.test_review import load, step_of
+    from ztb.model.controls import resolve_refs
+
+    doc = load("create")
+    template = step_of(doc, "PRIV-DEV-01")
+    c = SAMPLE.by_id()[control]
+    ids = {k: f"00000000-0000-4000-8000-0000000000{i:02d}" for i, k in enumerate(
+        ("privilegedUsers", "emergencyAccess", "ringEvaluate", "ringPilot", "ringFull"))}
+    desired = resolve_refs(c.desired, ids)
+    old_inputs = {"policy": {k: v for k, v in desired.items() if k != "assignments"}, "assignments": desired["assignments"],
+                  "controlId": control, "__provider": template["newState"]["inputs"]["__provider"]}
+    new_inputs = json.loads(json.dumps(old_inputs))
+    change(new_inputs)
+    name = template["urn"].rsplit("::", 1)[1].replace("priv-dev-01", control.lower())
+    urn = template["urn"].rsplit("::", 1)[0].replace("ztb:DeviceCompliancePolicy", collection_type) + "::" + name
+    if collection_type != "ztb:DeviceCompliancePolicy":
+        urn = urn.replace("ztb:index:DeviceCompliance$", "ztb:index:AppProtection$").replace("baseline-compliance", "baseline-app-protection")
+    old_state = {**template["newState"], "urn": urn, "type": urn.split("::")[-2].split("$")[-1], "inputs": old_inputs, "outputs": old_inputs}
+    step = {"op": "update", "urn": urn, "provider": template["provider"], "oldState": old_state,
+            "newState": {**old_state, "inputs": new_inputs}, "detailedDiff": None, "diffReasons": ["policy", "assignments"]}
+    doc["steps"] = [doc["steps"][0], step]
+    doc["changeSummary"] = {"update": 1}
+    return doc
+
+
+@pytest.mark.parametrize("control,typ,change,words", [
+    ("PRIV-DEV-03", "ztb:DeviceCompliancePolicy", lambda d: d["policy"].update(passcodeMinimumLength=4), "6 → 4"),
+    ("PRIV-DEV-04", "ztb:DeviceCompliancePolicy", lambda d: d.update(assignments=d["assignments"][:1]), "no longer evaluated"),
+    ("PRIV-MAM-01", "ztb:AppProtectionPolicy", lambda d: d["policy"].update(printBlocked=False), "print blocked"),
+])
+def test_review_judges_a_relaxed_device_policy_as_drift_does(control, typ, change, words):
+    from tests.test_review import change_of, reviewed
+
+    found = change_of(reviewed(_update_preview(control, typ, change)), control)
+    assert found.verdict.impact == "weakens" and words in found.verdict.reason, found.verdict.reason
