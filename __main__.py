@@ -5,8 +5,10 @@ from __future__ import annotations
 import pulumi
 
 from ztb.deploy import stack_config
+from ztb.deploy.app_protection import AppProtection, AppProtectionArgs
 from ztb.deploy.conditional_access import ConditionalAccessArgs, PrivilegedConditionalAccess
 from ztb.deploy.device_compliance import DeviceCompliance, DeviceComplianceArgs
+from ztb.deploy.device_settings import IntuneComplianceSettings, IntuneComplianceSettingsArgs
 from ztb.deploy.pim_role_settings import PimRoleSettings, PimRoleSettingsArgs
 from ztb.deploy.privileged_groups import PrivilegedGroups, PrivilegedGroupsArgs
 from ztb.deploy.role_eligibility import RoleEligibility, RoleEligibilityArgs
@@ -24,6 +26,8 @@ conditional_access = PrivilegedConditionalAccess("baseline-ca", ConditionalAcces
 pim = PimRoleSettings("baseline-pim", PimRoleSettingsArgs.of(baseline, groups.ids))
 eligibility = RoleEligibility("baseline-eligibility", RoleEligibilityArgs.of(baseline, groups.ids), pim=pim)
 compliance = DeviceCompliance("baseline-compliance", DeviceComplianceArgs.of(baseline, groups.ids))
+app_protection = AppProtection("baseline-app-protection", AppProtectionArgs.of(baseline, groups.ids))
+intune_settings = IntuneComplianceSettings("baseline-intune-settings", IntuneComplianceSettingsArgs.of(baseline))
 
 pulumi.export(GROUP_IDS_OUTPUT, groups.ids)
 pulumi.export("conditionalAccessPolicyIds", conditional_access.policy_ids)
@@ -31,4 +35,5 @@ pulumi.export("galleryAppClientIds", apps.client_ids)
 pulumi.export("pimPolicyIds", pim.policy_ids)
 pulumi.export("eligibilityScheduleIds", eligibility.schedule_ids)
 pulumi.export("compliancePolicyIds", compliance.policy_ids)
+pulumi.export("appProtectionPolicyIds", app_protection.policy_ids)
 pulumi.export("controls", [c.id for c in baseline.controls])

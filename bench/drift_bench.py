@@ -39,7 +39,7 @@ from tests.doubles.tenant import serve  # noqa: E402
 from tests.doubles.graph import TOKEN, GraphDouble  # noqa: E402
 from ztb.config import load_stack_file  # noqa: E402
 from ztb.drift.detect import detect  # noqa: E402
-from ztb.tenant.export import MEMBER_QUERY, OWNER_QUERY, export_snapshot, policy_group_ids, watched_group_ids  # noqa: E402
+from ztb.tenant.export import APP_PROTECTION_LISTS, MEMBER_QUERY, OWNER_QUERY, export_snapshot, policy_group_ids, watched_group_ids  # noqa: E402
 from ztb.graph.client import BETA, V1, GraphClient, StaticTokenCredential  # noqa: E402
 from ztb.model.baseline import build  # noqa: E402
 from ztb.tenant.ideal import ideal_snapshot  # noqa: E402
@@ -108,6 +108,15 @@ def naive_read(client: GraphClient, baseline, snap_ids: dict) -> dict:
         p["assignments"] = client.list_all(f"/deviceManagement/deviceCompliancePolicies/{i}/assignments", None, BETA)
         compliance.append(p)
     out["deviceCompliancePolicies"] = compliance
+    app_protection = []
+    for typ, path in APP_PROTECTION_LISTS.items():
+        for i in ids(path, BETA):
+            p = {"@odata.type": typ, **client.get_json(f"{path}/{i}", None, BETA)}
+            p["assignments"] = client.list_all(f"{path}/{i}/assignments", None, BETA)
+            app_protection.append(p)
+    out["managedAppPolicies"] = app_protection
+    out["deviceManagementSettings"] = [client.get_json("/deviceManagement", {"$select": "settings"})["settings"]]
+    out["roleAssignments"] = client.list_all("/roleManagement/directory/roleAssignments", {"$expand": "principal($select=id)"})
     wanted = policy_group_ids(out["conditionalAccessPolicies"]) | snap_ids["configGroups"]
     groups = [client.get_json(f"/groups/{i}", {"$select": "id,displayName,description,mailEnabled,mailNickname,securityEnabled,groupTypes,isAssignableToRole,createdDateTime"}) for i in sorted(wanted)]
     names = {c.desired["displayName"] for c in baseline.of_kind("group") if c.managed}

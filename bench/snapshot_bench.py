@@ -97,8 +97,11 @@ def largest(fraction: float = 1.0) -> dict:
     _fill(snap, "roleDefinitions", n("roleDefinitions"), lambda i: {
         "id": oid("role", i), "displayName": f"Role {i:04d}", "templateId": oid("role", i), "isBuiltIn": i % 2 == 0, "isPrivileged": False})
     device = snap["deviceCompliancePolicies"][0]
+    # The tenant's other policies: the Windows policy's shape without the baseline's ~25 settings
+    # (which would make the item limits alone exceed the byte budget).
+    lean = {k: device[k] for k in ("@odata.type", "description", "osMinimumVersion", "bitLockerEnabled", "version") if k in device}
     _fill(snap, "deviceCompliancePolicies", n("deviceCompliancePolicies"), lambda i: {
-        **copy.deepcopy(device), "id": oid("device", i), "displayName": f"Compliance {i:04d}",
+        **copy.deepcopy(lean), "id": oid("device", i), "displayName": f"Compliance {i:04d}",
         "assignments": [{**copy.deepcopy(device["assignments"][0]), "id": f"{oid('device', i)}_{oid('group', i)}",
                          "target": {**device["assignments"][0]["target"], "groupId": oid("group", i)}}]})
 

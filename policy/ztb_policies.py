@@ -270,6 +270,49 @@ def pim_activation_requires_mfa_and_justification(args: Any, report: Report) -> 
         report(f"{args.name}: activation does not require {' and '.join(missing)}")
 
 
+# -- device compliance and app protection -------------------------------------------------------
+
+#: The dynamic types of Intune policies whose assignments decide whose devices are judged.
+DEVICE_POLICY_TYPES = {"pulumi-python:dynamic/ztb:DeviceCompliancePolicy", "pulumi-python:dynamic/ztb:AppProtectionPolicy"}
+DEVICE_SETTINGS_TYPE = "pulumi-python:dynamic/ztb:DeviceManagementSettings"
+PLATFORM_BLOCK_NAME = re.compile(r"(?:^|-)priv-ca-07$")
+#: Compliance @odata.type -> the Conditional Access platform it judges.
+PLATFORM_OF_TYPE = {"windows10compliancepolicy": "windows", "macoscompliancepolicy": "macos", "ioscompliancepolicy": "ios",
+                    "androidworkprofilecompliancepolicy": "android", "androiddeviceownercompliancepolicy": "android"}
+
+
+def device_policy_assigned(args: Any, report: Report) -> None:
+    """A compliance or app protection policy is assigned, and to groups only (no exclusion, no all-users
+    target): an unassigned policy judges no one, so PRIV-CA-03 lets devices through that nothing checked."""
+    if args.resource_type not in DEVICE_POLICY_TYPES:
+        return
+    assignments = args.props.get("assignments")
+    targets = [_get(a, "target", "@odata.type") for a in assignments] if isinstance(assignments, Sequence) and not isinstance(assignments, str) else []
+    if not targets:
+        report(f"{_label(args)} has no assignments, so it judges no privileged user's device")
+    elif any(not isinstance(t, str) or "exclusion" in t.lower() for t in targets):
+        report(f"{_label(args)} has an exclusion or unreadable assignment target; assign it to the groups PRIV-CA-03 includes")
+
+
+def secure_by_default_on(args: Any, report: Report) -> None:
+    """The tenant setting, where the stack manages it, is never turned off."""
+    if args.resource_type == DEVICE_SETTINGS_TYPE and args.props.get("secureByDefault") is not True:
+        report(f"{_label(args)} turns off 'mark devices with no compliance policy assigned as not compliant'")
+
+
+def allowed_platforms_have_policies(args: Any, report: Report) -> None:
+    """Every platform PRIV-CA-07 lets through has a compliance policy in the stack (none is judged by nothing)."""
+    block = [r for r in args.resources if r.resource_type == CA_TYPE and PLATFORM_BLOCK_NAME.search(str(r.name).lower())]
+    policies = [r for r in args.resources if r.resource_type == "pulumi-python:dynamic/ztb:DeviceCompliancePolicy"]
+    if not block or not policies:
+        return
+    covered = {PLATFORM_OF_TYPE.get(str(_get(r.props, "policy", "@odata.type") or "").lstrip("#").lower().removeprefix("microsoft.graph."))
+               for r in policies}
+    allowed = set(_strings(_get(block[0].props, "conditions", "platforms", "excludedPlatforms")))
+    for platform in sorted(allowed - covered - {None}):
+        report(f"PRIV-CA-07 lets {platform} devices through but no compliance policy of the stack judges them", block[0].urn)
+
+
 # -- stack rule ----------------------------------------------------------------------------------
 
 def emergency_group_excluded_everywhere(args: Any, report: Report) -> None:
@@ -337,6 +380,21 @@ POLICIES = [
         description="Privileged Conditional Access policies are enforced, not report-only, in the full phase.",
         validate=privileged_ca_enforced_in_full_phase, enforcement_level=EnforcementLevel.ADVISORY,
         config_schema=PolicyConfigSchema(PHASE_SCHEMA),
+    ),
+    ResourceValidationPolicy(
+        name="device-policy-assigned",
+        description="Every compliance and app protection policy is assigned to groups (none judges no one).",
+        validate=device_policy_assigned, enforcement_level=EnforcementLevel.MANDATORY,
+    ),
+    StackValidationPolicy(
+        name="allowed-platforms-have-policies",
+        description="Every device platform PRIV-CA-07 lets through has a compliance policy in the stack.",
+        validate=allowed_platforms_have_policies, enforcement_level=EnforcementLevel.MANDATORY,
+    ),
+    ResourceValidationPolicy(
+        name="secure-by-default-on",
+        description="Intune's 'devices with no compliance policy are not compliant' is not turned off by the stack.",
+        validate=secure_by_default_on, enforcement_level=EnforcementLevel.ADVISORY,
     ),
     ResourceValidationPolicy(
         name="pim-activation-requires-mfa-and-justification",

@@ -272,7 +272,7 @@ def test_conditional_access_args_refuse_a_policy_set_that_could_lock_the_tenant_
     from ztb.model.groups import EmergencyAccess
 
     ids = {"emergencyAccess": "e0e0e0e0-0000-4000-8000-000000000001", "privilegedUsers": "p"}
-    assert len(ConditionalAccessArgs.of(SAMPLE, ids).policies) == 11
+    assert len(ConditionalAccessArgs.of(SAMPLE, ids).policies) == 12
     with pytest.raises(MissingExclusionError, match="needs the emergency-access group's ID"):
         ConditionalAccessArgs.of(SAMPLE, {"privilegedUsers": "p"})
     policy = SAMPLE.of_kind("conditionalAccessPolicy")[0]

@@ -19,6 +19,9 @@ ELIGIBILITY = "pulumi-python:dynamic/ztb:RoleEligibility"
 COMPLIANCE = "pulumi-python:dynamic/ztb:DeviceCompliancePolicy"
 PRIVILEGED_GROUP = "9a1e0000-0000-4000-8000-0000000000aa"
 EXISTING_POLICY = "e0e0e0e0-0000-4000-8000-000000000001"
+#: The sample stack is in phase full: PRIV-CA-03, and so every compliance policy, includes the rings too.
+RINGS = {"ringEvaluate": "9a1e0000-0000-4000-8000-0000000000e1", "ringPilot": "9a1e0000-0000-4000-8000-0000000000e2",
+         "ringFull": "9a1e0000-0000-4000-8000-0000000000e3"}
 
 
 def baseline(**overrides):
@@ -34,7 +37,7 @@ def declare(mocks, base, group_ids=None, graph_url=None):
     from ztb.deploy.pim_role_settings import PimRoleSettings, PimRoleSettingsArgs
     from ztb.deploy.role_eligibility import RoleEligibility, RoleEligibilityArgs
 
-    ids = {"privilegedUsers": PRIVILEGED_GROUP} if group_ids is None else group_ids
+    ids = {"privilegedUsers": PRIVILEGED_GROUP, **RINGS} if group_ids is None else group_ids
 
     @pulumi.runtime.test
     def program():
@@ -87,9 +90,14 @@ def test_each_mapped_admin_gets_an_expiring_eligibility(pulumi_mocks):
 
 def test_compliance_assignment_resolves_the_privileged_group_output(pulumi_mocks):
     declare(pulumi_mocks, baseline())
-    (inputs,) = inputs_of(pulumi_mocks, COMPLIANCE).values()
-    assert inputs["assignments"] == [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": PRIVILEGED_GROUP}}]
+    declared = inputs_of(pulumi_mocks, COMPLIANCE)
+    assert sorted(declared) == [f"baseline-compliance-priv-dev-0{i}" for i in range(1, 6)]  # one per platform policy
+    inputs = declared["baseline-compliance-priv-dev-01"]
+    # Phase full: the privileged group and the rings, exactly the groups PRIV-CA-03 includes.
+    assert inputs["assignments"] == [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": g}}
+                                     for g in (PRIVILEGED_GROUP, *RINGS.values())]
     assert inputs["policy"]["@odata.type"] == "#microsoft.graph.windows10CompliancePolicy"
+    assert {i["graphVersion"] for i in declared.values()} == {"beta", "v1.0"}
     assert "assignments" not in inputs["policy"]
     assert "${group:" not in json.dumps([i for _, _, i in pulumi_mocks.resources], default=str)
 
@@ -165,7 +173,7 @@ def test_a_managed_compliance_policy_can_be_adopted_with_import_ids(pulumi_mocks
 
     @pulumi.runtime.test
     def program():
-        DeviceCompliance("baseline-compliance", DeviceComplianceArgs.of(baseline(), {"privilegedUsers": PRIVILEGED_GROUP}), import_ids={"PRIV-DEV-01": EXISTING_POLICY})
+        DeviceCompliance("baseline-compliance", DeviceComplianceArgs.of(baseline(), {"privilegedUsers": PRIVILEGED_GROUP, **RINGS}), import_ids={"PRIV-DEV-01": EXISTING_POLICY})
 
     program()
     assert pulumi_mocks.imports == {"baseline-compliance-priv-dev-01": EXISTING_POLICY}
@@ -181,7 +189,7 @@ def test_import_ids_for_a_control_the_component_cannot_adopt_fail_the_declaratio
 
     @pulumi.runtime.test
     def program():
-        DeviceCompliance("baseline-compliance", DeviceComplianceArgs.of(baseline(), {"privilegedUsers": PRIVILEGED_GROUP}), import_ids=import_ids)
+        DeviceCompliance("baseline-compliance", DeviceComplianceArgs.of(baseline(), {"privilegedUsers": PRIVILEGED_GROUP, **RINGS}), import_ids=import_ids)
 
     with pytest.raises(pulumi.RunError, match=problem):
         program()

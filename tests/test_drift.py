@@ -125,7 +125,7 @@ MUTATIONS = {
                                 "PRIV-DEV-01", "changed", "active firewall required"),
     "CA policy deleted": (lambda s: s["conditionalAccessPolicies"].remove(ca(s, "PRIV-CA-08")), "PRIV-CA-08", "missing", "deleted"),
     "PIM assignment gone": (lambda s: s["roleManagementPolicyAssignments"].pop(0), "PRIV-PIM-db506228", "missing", "no PIM policy"),
-    "compliance policy deleted": (lambda s: s["deviceCompliancePolicies"].clear(), "PRIV-DEV-01", "missing", "deleted"),
+    "compliance policy deleted": (lambda s: s["deviceCompliancePolicies"].remove(next(p for p in s["deviceCompliancePolicies"] if "PRIV-DEV-01" in p["displayName"])), "PRIV-DEV-01", "missing", "deleted"),
     "referenced group deleted": (lambda s: s["groups"].remove(next(g for g in s["groups"] if g["id"] == "0ca0e8c1-0000-4000-8000-000000000003")),
                                  "PRIV-GRP-03", "missing", "not in the tenant"),
 }

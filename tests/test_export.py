@@ -21,8 +21,9 @@ from ztb.tenant.export import IN_FILTER_MAX
 from ztb.tenant.snapshot import COLLECTIONS, load
 
 #: One paged list per collection, plus the stack's groups by name and the referenced ones by ID,
-#: /organization (the tenant), and one $batch for the members and owners of the watched groups.
-ONE_PAGE_EACH = len(COLLECTIONS) - 1 + 2 + 1 + 1
+#: /organization (the tenant), and one $batch for the members and owners of the watched groups; app
+#: protection is one collection read from two lists (iOS, Android).
+ONE_PAGE_EACH = len(COLLECTIONS) - 1 + 1 + 2 + 1 + 1
 
 
 def without_context(items: list[dict]) -> list[dict]:

@@ -248,6 +248,7 @@ def test_export_then_drift_from_the_file_sees_the_same_tamper(graph, tmp_path):
 def stack_without_compliance(tmp_path) -> str:
     doc = yaml.safe_load(SAMPLE_STACK.read_text())
     doc["config"]["ztb:deviceCompliance"] = {"enabled": False}
+    doc["config"]["ztb:appProtection"] = {"enabled": False}  # app protection is Intune too
     path = tmp_path / "Pulumi.nointune.yaml"
     path.write_text(yaml.safe_dump(doc))
     return str(path)
@@ -256,6 +257,8 @@ def stack_without_compliance(tmp_path) -> str:
 def test_a_tenant_without_intune_exports_and_drifts_when_the_stack_has_no_compliance_control(graph, tmp_path):
     snap = copy.deepcopy(IDEAL)
     snap["deviceCompliancePolicies"] = []
+    snap["managedAppPolicies"] = snap["deviceManagementSettings"] = []
+    snap["conditionalAccessPolicies"] = [p for p in snap["conditionalAccessPolicies"] if "PRIV-CA-12" not in p["displayName"]]
     tenant(graph, snap)
     # A tenant without Intune: every deviceManagement request fails.
     graph.fail("GET", "^/deviceManagement", 400, graph_error("BadRequest", "Request not applicable to target tenant."), times=100)
@@ -265,7 +268,8 @@ def test_a_tenant_without_intune_exports_and_drifts_when_the_stack_has_no_compli
     reason = "no compliance control in the stack (ztb:deviceCompliance.enabled is false)"
     assert f"Skipped deviceCompliancePolicies: {reason}" in result.stderr
     exported = load(str(out))
-    assert exported["skipped"] == {"deviceCompliancePolicies": reason} and exported["deviceCompliancePolicies"] == []
+    assert exported["skipped"]["deviceCompliancePolicies"] == reason and exported["deviceCompliancePolicies"] == []
+    assert set(exported["skipped"]) == {"deviceCompliancePolicies", "managedAppPolicies", "deviceManagementSettings", "roleAssignments"}
     live = drift(config=config)
     assert live.exit_code == 0, live.stderr
     assert f"Skipped deviceCompliancePolicies: {reason}" in live.stderr

@@ -100,9 +100,10 @@ def test_the_policy_set_covers_every_control_the_guidance_names():
     assert by_id["PRIV-CA-07"].desired["conditions"]["platforms"]["includePlatforms"] == ["all"]
     assert by_id["PRIV-CA-08"].desired["conditions"]["applications"]["includeApplications"] == (
         [a["appId"] for a in RAW["securityApps"]] + [f"${{app:{a['templateId']}}}" for a in RAW["galleryApps"]])
+    assert by_id["PRIV-CA-12"].desired["conditions"]["applications"]["includeApplications"] == ["MicrosoftAdminPortals"]
     user_actions = {"PRIV-CA-09": "urn:user:registersecurityinfo", "PRIV-CA-10": "urn:user:registerdevice"}
     assert {c.desired["conditions"]["applications"]["includeApplications"] == ["All"]
-            for c in ca_policies() if c.id not in ("PRIV-CA-08", *user_actions)} == {True}
+            for c in ca_policies() if c.id not in ("PRIV-CA-08", "PRIV-CA-12", *user_actions)} == {True}
     for cid, action in user_actions.items():
         assert by_id[cid].desired["conditions"]["applications"] == {"includeApplications": [], "excludeApplications": [], "includeUserActions": [action]}
     assert by_id["PRIV-CA-11"].desired["conditions"]["authenticationFlows"] == {"transferMethods": "deviceCodeFlow,authenticationTransfer"}
@@ -174,7 +175,8 @@ def test_compliance_policy_holds_the_specialized_settings_and_one_block_action()
     assert d["deviceThreatProtectionRequiredSecurityLevel"] == RAW["deviceCompliance"]["deviceThreatLevel"]
     blocks = [a for rule in d["scheduledActionsForRule"] for a in rule["scheduledActionConfigurations"] if a["actionType"] == "block"]
     assert len(blocks) == 1
-    assert d["assignments"] == [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": "${group:privilegedUsers}"}}]
+    assert d["assignments"] == [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": "${group:%s}" % k}}
+                                for k in ("privilegedUsers", "ringEvaluate", "ringPilot", "ringFull")]
 
 
 def test_eligible_assignments_are_time_bound():

@@ -88,7 +88,7 @@ def props_of(resources, name: str) -> dict:
 
 def test_sample_stack_passes_every_policy(sample_declared):
     resources = sample_resources(sample_declared)
-    assert sum(t == CA for t, _, _ in resources) == 10 and sum(t == ztb_policies.GRAPH_CA_TYPE for t, _, _ in resources) == 1 and sum(ztb_policies.is_pim_dynamic(t) for t, _, _ in resources) >= 32
+    assert sum(t == CA for t, _, _ in resources) == 11 and sum(t == ztb_policies.GRAPH_CA_TYPE for t, _, _ in resources) == 1 and sum(ztb_policies.is_pim_dynamic(t) for t, _, _ in resources) >= 32
     assert violations(resources) == {}
 
 
@@ -230,9 +230,10 @@ def test_enforcement_levels_are_mandatory_for_lockout_and_advisory_for_review():
     levels = {p.name: p.enforcement_level for p in ztb_policies.POLICIES}
     assert {n for n, lvl in levels.items() if lvl == EnforcementLevel.MANDATORY} == {
         "ca-excludes-emergency-access", "ca-no-block-all-without-exclusion", "privileged-ca-not-disabled-in-full-phase",
-        "pim-activation-maximum", "emergency-group-excluded-everywhere"}
+        "pim-activation-maximum", "emergency-group-excluded-everywhere", "device-policy-assigned",
+        "allowed-platforms-have-policies"}
     assert {n for n, lvl in levels.items() if lvl == EnforcementLevel.ADVISORY} == {
-        "privileged-ca-enforced-in-full-phase", "pim-activation-requires-mfa-and-justification"}
+        "privileged-ca-enforced-in-full-phase", "pim-activation-requires-mfa-and-justification", "secure-by-default-on"}
     assert any(isinstance(p, StackValidationPolicy) for p in ztb_policies.POLICIES)
 
 
@@ -268,3 +269,35 @@ def test_the_packs_emergency_group_is_the_models():
     assert pattern.pattern == rf"(?:^|-){EmergencyAccess.CONTROL_ID.lower()}$"
     names = {c.id: f"baseline-groups-{c.id.lower()}" for c in build(load_stack_file(SAMPLE_STACK)).of_kind(Kind.GROUP)}
     assert [cid for cid, name in names.items() if pattern.search(name)] == [EmergencyAccess.CONTROL_ID]
+
+
+# -- device compliance and app protection ---------------------------------------------------------
+
+def test_the_sample_stack_declares_a_compliance_policy_per_platform_and_app_protection(sample_declared):
+    resources = sample_resources(sample_declared)
+    names = {n for t, n, _ in resources if t in ztb_policies.DEVICE_POLICY_TYPES}
+    assert {f"baseline-compliance-priv-dev-0{i}" for i in range(1, 6)} | {"baseline-app-protection-priv-mam-01",
+                                                                             "baseline-app-protection-priv-mam-02"} == names
+
+
+@pytest.mark.parametrize("name", ["baseline-compliance-priv-dev-03", "baseline-app-protection-priv-mam-02"])
+@pytest.mark.parametrize("targets", [[], [{"target": {"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": "x"}}],
+                                     [{"target": {"groupId": "x"}}]])
+def test_an_unassigned_or_excluding_device_policy_is_refused(sample_declared, name, targets):
+    resources = sample_resources(sample_declared)
+    props_of(resources, name)["assignments"] = targets
+    found = violations(resources)
+    assert list(found) == ["device-policy-assigned"] and len(found["device-policy-assigned"]) == 1
+
+
+def test_a_platform_let_through_without_its_compliance_policy_is_refused(sample_declared):
+    resources = [r for r in sample_resources(sample_declared) if r[1] != "baseline-compliance-priv-dev-03"]
+    found = violations(resources)
+    assert found == {"allowed-platforms-have-policies": ["PRIV-CA-07 lets ios devices through but no compliance policy of the stack judges them"]}
+
+
+def test_turning_secure_by_default_off_is_flagged():
+    typ = ztb_policies.DEVICE_SETTINGS_TYPE
+    assert violations([(typ, "baseline-intune-settings-priv-dev-20", {"secureByDefault": False})]) == {
+        "secure-by-default-on": ["'baseline-intune-settings-priv-dev-20' turns off 'mark devices with no compliance policy assigned as not compliant'"]}
+    assert violations([(typ, "baseline-intune-settings-priv-dev-20", {"secureByDefault": True})]) == {}

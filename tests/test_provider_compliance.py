@@ -25,7 +25,10 @@ POLICIES = "/deviceManagement/deviceCompliancePolicies"
 
 def managed_props(**extra) -> dict:
     control = SAMPLE.by_id()["PRIV-DEV-01"]
-    desired = resolve_refs(copy.deepcopy(control.desired), {"privilegedUsers": PRIVILEGED})
+    rings = {"ringEvaluate": OTHER_GROUP, "ringPilot": OTHER_GROUP, "ringFull": OTHER_GROUP}
+    desired = resolve_refs(copy.deepcopy(control.desired), {"privilegedUsers": PRIVILEGED, **rings})
+    # The provider's mechanics with one assignment (the model assigns the rings too: tests/model/test_devices.py).
+    desired["assignments"] = [a for a in desired["assignments"] if a["target"]["groupId"] == PRIVILEGED]
     return {**inputs_from_desired(desired, assign_only=False), "controlId": control.id, **extra}
 
 

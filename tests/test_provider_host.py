@@ -233,8 +233,8 @@ def test_an_eligibility_through_the_host(host, graph, created):
 
 def test_a_compliance_policy_through_the_host(host, graph, created):
     name, news, policy_id, outs = created[COMPLIANCE]
-    privileged = object_id_for("baseline-groups-priv-grp-01")
-    assert [a["target"]["groupId"] for a in graph.compliance_assignments[policy_id]] == [privileged]
+    included = [object_id_for(f"baseline-groups-priv-grp-{n}") for n in ("01", "11", "12", "13")]  # privileged group, rings
+    assert sorted(a["target"]["groupId"] for a in graph.compliance_assignments[policy_id]) == sorted(included)
     refreshed = read(host, COMPLIANCE, name, policy_id, properties=outs)
     assert plain(refreshed.properties)["policy"]["@odata.type"] == "#microsoft.graph.windows10CompliancePolicy"
 

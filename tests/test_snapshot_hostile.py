@@ -151,14 +151,23 @@ def test_drift_refuses_an_unvalidated_snapshot_without_a_tenant():
         detect(SAMPLE, doc)
 
 
-@pytest.mark.parametrize("collection", COLLECTIONS)
+@pytest.mark.parametrize("collection", [c for c in COLLECTIONS if c != "deviceManagementSettings"])  # a singleton, no id
 def test_a_repeated_object_id_in_any_collection_is_an_error_not_first_one_wins(collection, tmp_path):
     doc = ideal()
+    if not doc[collection]:
+        doc[collection] = [{"id": "ra-1", "principalId": "ad000000-0000-4000-8000-000000000011",
+                            "roleDefinitionId": "62e90394-69f5-4237-9190-012177145e10", "directoryScopeId": "/"}]
     twin = copy.deepcopy(doc[collection][0])
     twin["id"] = twin["id"].upper() if collection != "roleManagementPolicies" else twin["id"]
     doc[collection].append(twin)
     message = refused(doc, tmp_path)
     assert f"'{collection}' holds the object" in message and "twice" in message
+
+
+def test_two_device_management_settings_objects_are_refused(tmp_path):
+    doc = ideal()
+    doc["deviceManagementSettings"].append(copy.deepcopy(doc["deviceManagementSettings"][0]))
+    assert "deviceManagementSettings" in refused(doc, tmp_path)
 
 
 @pytest.mark.parametrize("where", ["groups[1].members", "groups[1].owners", "roleManagementPolicies[0].rules",

@@ -167,6 +167,21 @@ class Fault:
     respond: Optional[Callable[[Incoming], Response]] = None
 
 
+#: Compliance @odata.type -> (documented create response for its defaults, the version that has the type).
+COMPLIANCE_SAMPLES = {
+    "#microsoft.graph.windows10CompliancePolicy": ("intune-windows10compliancepolicy-create.response.json", "v1.0"),
+    "#microsoft.graph.macOSCompliancePolicy": ("intune-macoscompliancepolicy-create.response.json", "v1.0"),
+    "#microsoft.graph.iosCompliancePolicy": ("intune-ioscompliancepolicy-create.response.json", "v1.0"),
+    "#microsoft.graph.androidWorkProfileCompliancePolicy": ("intune-androidworkprofilecompliancepolicy-create.response.json", "v1.0"),
+    "#microsoft.graph.androidDeviceOwnerCompliancePolicy": ("intune-androiddeviceownercompliancepolicy-create.response.json", "beta"),
+}
+#: App protection collection -> (@odata.type, documented create response or None).
+APP_PROTECTION_SAMPLES = {
+    "iosManagedAppProtections": ("#microsoft.graph.iosManagedAppProtection", "intune-iosmanagedappprotection-create.response.json"),
+    "androidManagedAppProtections": ("#microsoft.graph.androidManagedAppProtection", None),
+}
+
+
 class GraphDouble:
     """Stateful fake of the Graph endpoints ztb uses, on a pytest-httpserver ``HTTPServer``."""
 
@@ -185,6 +200,11 @@ class GraphDouble:
         #: Conditional Access policies by ID (POST/GET/PATCH/DELETE /identity/conditionalAccess/policies/{id}).
         self.ca_policies: dict[str, dict] = {}
         self.compliance_assignments: dict[str, list[dict]] = {}
+        #: App protection: collection name (iosManagedAppProtections, ...) -> policy ID -> policy.
+        self.app_protection: dict[str, dict[str, dict]] = {c: {} for c in APP_PROTECTION_SAMPLES}
+        self.app_protection_assignments: dict[str, list[dict]] = {}
+        #: deviceManagement.settings, as the documented GET shows it.
+        self.device_settings: dict = copy.deepcopy(sample("intune-devicemanagement-get.response.json")["value"]["settings"])
         self.schedules: list[dict] = []
         self.collections: dict[str, list[dict]] = {}
         #: Group ID -> directory objects, as GET /groups/{id}/members and /owners list them.
@@ -424,13 +444,22 @@ class GraphDouble:
             (rf"GET {v1} /policies/roleManagementPolicies/([^/]+)", self._pim_policy),
             (rf"GET {v1} /policies/roleManagementPolicies/([^/]+)/rules", self._pim_rules),
             (rf"PATCH {v1} /policies/roleManagementPolicies/([^/]+)/rules/([^/]+)", self._pim_patch_rule),
-            (r"POST beta /deviceManagement/deviceCompliancePolicies", self._dc_create),
-            (r"GET beta /deviceManagement/deviceCompliancePolicies", self._dc_list),
-            (r"GET beta /deviceManagement/deviceCompliancePolicies/([^/]+)", self._dc_get),
-            (r"PATCH beta /deviceManagement/deviceCompliancePolicies/([^/]+)", self._dc_patch),
-            (r"DELETE beta /deviceManagement/deviceCompliancePolicies/([^/]+)", self._dc_delete),
-            (r"GET beta /deviceManagement/deviceCompliancePolicies/([^/]+)/assignments", self._dc_assignments),
-            (r"POST beta /deviceManagement/deviceCompliancePolicies/([^/]+)/assign", self._dc_assign),
+            (r"POST (v1\.0|beta) /deviceManagement/deviceCompliancePolicies", self._dc_create),
+            (r"GET (?:v1\.0|beta) /deviceManagement/deviceCompliancePolicies", self._dc_list),
+            (r"GET (?:v1\.0|beta) /deviceManagement/deviceCompliancePolicies/([^/]+)", self._dc_get),
+            (r"PATCH (?:v1\.0|beta) /deviceManagement/deviceCompliancePolicies/([^/]+)", self._dc_patch),
+            (r"DELETE (?:v1\.0|beta) /deviceManagement/deviceCompliancePolicies/([^/]+)", self._dc_delete),
+            (r"GET (?:v1\.0|beta) /deviceManagement/deviceCompliancePolicies/([^/]+)/assignments", self._dc_assignments),
+            (r"POST (?:v1\.0|beta) /deviceManagement/deviceCompliancePolicies/([^/]+)/assign", self._dc_assign),
+            (r"POST beta /deviceAppManagement/(\w+ManagedAppProtections)", self._mam_create),
+            (r"GET beta /deviceAppManagement/(\w+ManagedAppProtections)", self._mam_list),
+            (r"GET beta /deviceAppManagement/(\w+ManagedAppProtections)/([^/]+)", self._mam_get),
+            (r"PATCH beta /deviceAppManagement/(\w+ManagedAppProtections)/([^/]+)", self._mam_patch),
+            (r"DELETE beta /deviceAppManagement/(\w+ManagedAppProtections)/([^/]+)", self._mam_delete),
+            (r"GET beta /deviceAppManagement/(\w+ManagedAppProtections)/([^/]+)/assignments", self._mam_assignments),
+            (r"POST beta /deviceAppManagement/(\w+ManagedAppProtections)/([^/]+)/assign", self._mam_assign),
+            (r"GET v1\.0 /deviceManagement", self._dm_get),
+            (r"PATCH v1\.0 /deviceManagement", self._dm_patch),
             (rf"POST {v1} /identity/conditionalAccess/policies", self._ca_create),
             (rf"GET {v1} /identity/conditionalAccess/policies/([^/]+)", self._ca_get),
             (rf"PATCH {v1} /identity/conditionalAccess/policies/([^/]+)", self._ca_patch),
@@ -582,17 +611,26 @@ class GraphDouble:
             raise _Fail(404, "ResourceNotFound", f"DeviceCompliancePolicy with id '{policy_id}' was not found.")
         return self.compliance[policy_id]
 
-    def _dc_create(self, version, path, query, body):
+    def _dc_create(self, version, path, query, body, api):
         if not isinstance(body, dict) or not body.get("@odata.type"):
             raise _Fail(400, "ModelValidationFailure", "The @odata.type of the policy is required.")
         blocks = [c for rule in body.get("scheduledActionsForRule") or [] for c in rule.get("scheduledActionConfigurations") or []
                   if c.get("actionType") == "block"]
         if len(blocks) != 1:
             raise _Fail(400, "BadRequest", "Compliance policy must have one and only one block scheduled action")
+        kind = COMPLIANCE_SAMPLES.get(body["@odata.type"])
+        if kind is None or (api == "v1.0" and kind[1] == "beta"):
+            raise _Fail(400, "BadRequest", f"Cannot create an abstract type or a type this version lacks: {body['@odata.type']}")
         # Graph answers with every property of the type, unset ones at their defaults.
-        documented = sample("intune-windows10compliancepolicy-create.response.json")
+        documented = sample(kind[0])
         stored = {k: (False if isinstance(v, bool) else None) for k, v in documented.items()}
-        stored["passwordRequiredType"] = "deviceDefault"
+        for key in ("passwordRequiredType", "passcodeRequiredType"):
+            if key in stored:
+                stored[key] = "deviceDefault"
+        # Other types than Windows (whose beta-only settings the v1.0 page lacks) take only their documented properties.
+        unknown = [] if "windows10" in body["@odata.type"] else sorted(set(body) - set(documented) - {"scheduledActionsForRule", "assignments"})
+        if unknown:
+            raise _Fail(400, "ModelValidationFailure", f"Cannot find property {unknown[0]} on {body['@odata.type']}")
         stored.update({k: v for k, v in body.items() if k not in ("scheduledActionsForRule", "assignments")})
         stored.update(id=str(uuid.uuid4()), createdDateTime=_now(), lastModifiedDateTime=_now(), version=1, roleScopeTagIds=["0"])
         self.compliance[stored["id"]] = stored
@@ -637,6 +675,86 @@ class GraphDouble:
             raise _Fail(400, "ModelValidationFailure", "The assignments parameter is required.")
         self.compliance_assignments[policy_id] = [self._assignment(policy_id, a) for a in body["assignments"]]
         return self._json({"value": copy.deepcopy(self.compliance_assignments[policy_id])})
+
+    # -- Intune app protection (beta)
+
+    def _mam(self, collection: str, policy_id: Optional[str] = None) -> dict:
+        if collection not in self.app_protection:
+            raise _Fail(400, "BadRequest", f"Resource not found for the segment '{collection}'.")
+        policies = self.app_protection[collection]
+        if policy_id is None:
+            return policies
+        if policy_id not in policies:
+            raise _Fail(404, "ResourceNotFound", f"ManagedAppProtection with id '{policy_id}' was not found.")
+        return policies[policy_id]
+
+    def _mam_create(self, version, path, query, body, collection):
+        policies = self._mam(collection)
+        if not isinstance(body, dict) or body.get("@odata.type") != APP_PROTECTION_SAMPLES[collection][0]:
+            raise _Fail(400, "ModelValidationFailure", f"The @odata.type must be {APP_PROTECTION_SAMPLES[collection][0]}.")
+        documented = sample(APP_PROTECTION_SAMPLES[collection][1]) if APP_PROTECTION_SAMPLES[collection][1] else {}
+        stored = {k: (False if isinstance(v, bool) else None) for k, v in documented.items()}
+        stored.update({k: v for k, v in body.items() if k != "assignments"})
+        stored.update(id=str(uuid.uuid4()), createdDateTime=_now(), lastModifiedDateTime=_now(), version='"1"', isAssigned=False)
+        policies[stored["id"]] = stored
+        self.app_protection_assignments[stored["id"]] = []
+        return self._json(stored, 201)
+
+    def _mam_list(self, version, path, query, body, collection):
+        items = []
+        for pid, p in self._mam(collection).items():
+            p = copy.deepcopy(p)
+            if query.get("$expand") == "assignments":
+                p["assignments"] = copy.deepcopy(self.app_protection_assignments.get(pid, []))
+            items.append(p)
+        return self._collection(version, path, query, items)
+
+    def _mam_get(self, version, path, query, body, collection, policy_id):
+        return self._json(copy.deepcopy(self._mam(collection, policy_id)))
+
+    def _mam_patch(self, version, path, query, body, collection, policy_id):
+        policy = self._mam(collection, policy_id)
+        if not isinstance(body, dict) or body.get("@odata.type") != policy["@odata.type"]:
+            raise _Fail(400, "ModelValidationFailure", "The @odata.type of the policy is required and must match.")
+        policy.update({k: v for k, v in body.items() if k not in ("id", "assignments")})
+        return Response(status=204)
+
+    def _mam_delete(self, version, path, query, body, collection, policy_id):
+        self._mam(collection, policy_id)
+        del self.app_protection[collection][policy_id]
+        self.app_protection_assignments.pop(policy_id, None)
+        return Response(status=204)
+
+    def _mam_assignments(self, version, path, query, body, collection, policy_id):
+        self._mam(collection, policy_id)
+        return self._collection(version, path, query, copy.deepcopy(self.app_protection_assignments[policy_id]))
+
+    def _mam_assign(self, version, path, query, body, collection, policy_id):
+        policy = self._mam(collection, policy_id)
+        if not isinstance(body, dict) or not isinstance(body.get("assignments"), list):
+            raise _Fail(400, "ModelValidationFailure", "The assignments parameter is required.")
+        self.app_protection_assignments[policy_id] = [
+            {"id": f"{policy_id}_{a['target'].get('groupId')}", "source": "direct", "sourceId": policy_id, "target": {**a["target"]}}
+            for a in body["assignments"]]
+        policy["isAssigned"] = bool(body["assignments"])
+        return Response(status=204)
+
+    # -- deviceManagement (v1.0): the settings singleton
+
+    def _dm_get(self, version, path, query, body):
+        whole = copy.deepcopy(sample("intune-devicemanagement-get.response.json")["value"])
+        whole["settings"] = copy.deepcopy(self.device_settings)
+        if query.get("$select"):
+            whole = {k: v for k, v in whole.items() if k in query["$select"].split(",") or k.startswith("@odata")}
+        return self._json(whole)
+
+    def _dm_patch(self, version, path, query, body):
+        if not isinstance(body, dict) or not isinstance(body.get("settings"), dict):
+            raise _Fail(400, "BadRequest", "The request body must hold the settings to change.")
+        # A complex value is replaced whole: what the body leaves out is reset, as Graph does.
+        self.device_settings = {"@odata.type": "microsoft.graph.deviceManagementSettings",
+                                **{k: v for k, v in body["settings"].items() if not k.startswith("@odata")}}
+        return Response(status=204)
 
     # -- PIM eligibility
 

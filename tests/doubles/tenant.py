@@ -28,7 +28,11 @@ COLLECTIONS = {
     "authenticationStrengthPolicies": "/policies/authenticationStrengthPolicies",
     "groups": "/groups",
     "roleDefinitions": "/roleManagement/directory/roleDefinitions",
+    "roleAssignments": "/roleManagement/directory/roleAssignments",
 }
+#: A snapshot's app protection policy type -> the collection Graph lists it in.
+APP_PROTECTION = {"#microsoft.graph.iosManagedAppProtection": "iosManagedAppProtections",
+                  "#microsoft.graph.androidManagedAppProtection": "androidManagedAppProtections"}
 
 
 def _select(items: list[dict], query: dict[str, str]) -> list[dict]:
@@ -42,7 +46,13 @@ class DriftTenant:
     def __init__(self, double: GraphDouble, snapshot: dict[str, Any]) -> None:
         self.double = double
         for key, path in COLLECTIONS.items():
-            double.collections[path] = copy.deepcopy(snapshot[key])
+            double.collections[path] = copy.deepcopy(snapshot.get(key) or [])
+        for policy in snapshot.get("managedAppPolicies") or []:
+            body = {k: v for k, v in copy.deepcopy(policy).items() if not k.startswith("assignments")}
+            double.app_protection[APP_PROTECTION[body["@odata.type"]]][body["id"]] = body
+            double.app_protection_assignments[body["id"]] = copy.deepcopy(policy["assignments"])
+        for settings in (snapshot.get("deviceManagementSettings") or [])[:1]:
+            double.device_settings = copy.deepcopy(settings)
         for group in double.collections["/groups"]:
             double.members[group["id"]] = group.pop("members", None) or []
             double.owners[group["id"]] = group.pop("owners", None) or []
@@ -62,6 +72,7 @@ class DriftTenant:
         return [
             (r"GET v1\.0 /policies/roleManagementPolicies", self._pim_policies),
             (r"GET beta /deviceManagement/deviceCompliancePolicies", self._compliance),
+            (r"GET v1\.0 /roleManagement/directory/roleAssignments", self._role_assignments),
             (r"GET (?:v1\.0|beta) /groups", self._groups),
             (r"GET (?:v1\.0|beta) (%s)/([^/]+)" % "|".join(re.escape(p) for p in COLLECTIONS.values()), self._one),
             (r"GET (?:v1\.0|beta) (%s)" % "|".join(re.escape(p) for k, p in COLLECTIONS.items() if k != "groups"), self._selected),
@@ -84,6 +95,15 @@ class DriftTenant:
             if query.get("$expand") == "assignments":
                 p["assignments"] = copy.deepcopy(self.double.compliance_assignments.get(pid, []))
             items.append(p)
+        return self.double._collection(version, path, query, items)
+
+    def _role_assignments(self, version, path, query, body):
+        """``$expand=principal($select=id)`` as Graph answers it: the principal's id and type."""
+        items = _select(copy.deepcopy(self.double.collections[path]), query)
+        if query.get("$expand", "").startswith("principal"):
+            for a in items:
+                a["principal"] = {"@odata.type": (a.get("principal") or {}).get("@odata.type", "#microsoft.graph.user"),
+                                  "id": a["principalId"]}
         return self.double._collection(version, path, query, items)
 
     def _groups(self, version, path, query, body):

@@ -54,6 +54,8 @@ SERVER_SET = {
 }
 #: Properties the API accepts but never returns (write-only), so they cannot drift.
 WRITE_ONLY = {"deviceCompliancePolicy": {"scheduledActionsForRule"}, "group": {"members"}}
+#: Intune assignment lists: their items' server-set fields are the same for every policy kind.
+INTUNE_KINDS = ("deviceCompliancePolicy", "managedAppProtection")
 #: Keys whose text is human prose: compared exactly, not case-folded.
 PROSE = {"displayName", "description", "justification"}
 #: Values Graph reports when a setting is off; equal to the setting being absent.
@@ -67,7 +69,7 @@ DEFAULT_OFF = {
 #: Fields Graph sets on the items of a list: an Intune assignment's id is `<policyId>_<groupId>`,
 #: its type is always deviceCompliancePolicyAssignment and source/sourceId say how it was made;
 #: the target is the part a baseline manages.
-ITEM_SERVER_SET = {("deviceCompliancePolicy", "assignments"): {"id", "@odata.type", "source", "sourceId"}}
+ITEM_SERVER_SET = {(kind, "assignments"): {"id", "@odata.type", "source", "sourceId"} for kind in INTUNE_KINDS}
 #: Kinds whose objects are compared both ways (keys the desired state omits count when set).
 SYMMETRIC_KINDS = {"conditionalAccessPolicy"}
 #: Where an expanded reference is reduced to its id.

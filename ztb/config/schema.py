@@ -183,17 +183,54 @@ class Pim(_Strict):
     )
 
 
+#: Device platforms as Conditional Access names them (``conditions.platforms``); ``linux`` is
+#: accepted by the schema so that the refusal can say why (no Intune policy ztb can deploy for it).
+DevicePlatform = Literal["windows", "macOS", "iOS", "android", "linux"]
+DEFAULT_PLATFORMS: tuple[str, ...] = ("windows", "macOS", "iOS", "android")
+
+
+class MobileMinimumVersions(_Strict):
+    """Minimum OS versions of the non-Windows compliance policies (Major.Minor, as Intune asks)."""
+
+    macOS: str = "14.0"
+    iOS: str = "17.0"
+    android: str = "13.0"
+
+    _versions = field_validator("macOS", "iOS", "android")(
+        _matching(r"^\d{1,3}\.\d{1,3}(\.\d{1,3})?$", "is not an OS version; use the form Major.Minor, e.g. 17.0")
+    )
+
+
 class DeviceCompliance(_Strict):
     enabled: ConfigBool = True
     osMinimumVersion: str = "10.0.19045.0"
     deviceThreatLevel: Optional[Literal["secured", "low", "medium"]] = None
     assignExistingPolicyIds: list[str] = Field(default_factory=list)
+    minimumVersions: MobileMinimumVersions = Field(default_factory=MobileMinimumVersions)
+    #: Minimum Microsoft Defender Antimalware version on Windows (Microsoft: at most five behind the newest).
+    defenderMinimumVersion: str = "4.18.2401.0"
+    secureByDefault: ConfigBool = Field(
+        default=False,
+        description="Let the stack turn on Intune's tenant-wide 'mark devices with no compliance policy assigned as not compliant'.",
+    )
 
     _ids = field_validator("assignExistingPolicyIds")(_guid_list)
 
     _os = field_validator("osMinimumVersion")(
         _matching(r"^\d+\.\d+\.\d+(\.\d+)?$", "is not a Windows version; use the form 10.0.19045.0")
     )
+    _defender = field_validator("defenderMinimumVersion")(
+        _matching(r"^\d+\.\d+\.\d+\.\d+$", "is not a Defender Antimalware version; use the form 4.18.2401.0")
+    )
+
+
+class AppProtection(_Strict):
+    """Intune app protection (Level 3) on iOS and Android, and the CA grant PRIV-CA-12."""
+
+    enabled: ConfigBool = True
+    #: Which cloud apps PRIV-CA-12 asks protected apps for on phones: Microsoft's admin portals
+    #: (the issue's minimum), every app, or no CA grant at all (app protection only).
+    conditionalAccess: Literal["adminPortals", "allApps", "off"] = "adminPortals"
 
 
 class RingGroupIds(_Strict):
@@ -250,6 +287,11 @@ class BaselineConfig(_Strict):
     signInFrequencyHours: ConfigInt = Field(default=1, ge=1, le=24)
     pim: Pim
     deviceCompliance: DeviceCompliance = Field(default_factory=DeviceCompliance)
+    devicePlatforms: list[DevicePlatform] = Field(
+        default_factory=lambda: list(DEFAULT_PLATFORMS),
+        description="Device platforms privileged users may sign in from: PRIV-CA-07 blocks the rest, each gets a compliance policy.",
+    )
+    appProtection: AppProtection = Field(default_factory=AppProtection)
     eligibility: dict[str, list[str]] = Field(default_factory=dict, description="Principal object ID -> roles it becomes eligible for.")
     acceptedUnmanagedPolicies: list[AcceptedPolicy] = Field(
         default_factory=list,
@@ -290,6 +332,21 @@ class BaselineConfig(_Strict):
                 )
             out[principal], spelled[principal] = names, key
         return out
+
+    @field_validator("devicePlatforms")
+    @classmethod
+    def _platforms(cls, v: list[str]) -> list[str]:
+        if not v:
+            raise ValueError(
+                "is empty, which would block every device of every privileged user (PRIV-CA-07 blocks the platforms not "
+                "listed); list the platforms your admins use, e.g. [windows, macOS, iOS, android]"
+            )
+        seen: set[str] = set()
+        for p in v:
+            if p in seen:
+                raise ValueError(f"lists {p} twice; list each platform once")
+            seen.add(p)
+        return v
 
     _prefix = field_validator("namePrefix")(
         _matching(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,19}$", "must be 1-20 letters, digits, spaces, dots, dashes or underscores")

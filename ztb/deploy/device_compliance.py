@@ -1,4 +1,5 @@
-"""DeviceCompliance: Intune compliance for privileged devices (Graph beta), assigned to the privileged group."""
+"""DeviceCompliance: Intune compliance for privileged devices, one policy per allowed platform, assigned to
+the groups PRIV-CA-03 includes (each through the Graph version its control names)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ class DeviceComplianceArgs(ControlsArgs):
 
 
 class DeviceCompliance(pulumi.ComponentResource):
-    """The baseline's Windows compliance policy, and assignments of existing policies by ID.
+    """The baseline's compliance policies (one per allowed platform), and assignments of existing policies by ID.
 
     A policy the stack creates is deleted with the stack; for an existing policy the stack only
     adds (and on destroy removes) its own assignment, keeping every other assignment.
@@ -48,7 +49,8 @@ class DeviceCompliance(pulumi.ComponentResource):
         # Assign-only controls adopt their existing policy on create; only a managed one is imported.
         imports = import_options(import_ids, [c.id for c in controls if not c.meta.assign_only], "DeviceCompliance")
         for control in controls:
-            inputs = inputs_from_desired(control.desired, assign_only=control.meta.assign_only)
+            inputs = inputs_from_desired(control.desired, assign_only=control.meta.assign_only,
+                                         graph_version=control.meta.graph_version)
             props = dynamic_props(control, inputs, tuple(inputs), args.group_ids, graph_url)
             policy = DeviceCompliancePolicy(
                 f"{name}-{control.id.lower()}", props, opts=pulumi.ResourceOptions(parent=self, import_=imports.get(control.id))

@@ -30,10 +30,12 @@ from ztb.drift.members import group_fields, membership_changes
 from ztb.drift.report import CHANGED, MISSING, NOT_ENFORCED, UNCOVERED, UNMANAGED, DriftError, Finding, Report
 from ztb.model import apps
 from ztb.model import groups as g
+from ztb.model import stacks
 from ztb.model.baseline import Baseline
 from ztb.model.controls import Control, UnresolvedReferenceError, iter_refs, resolve_refs
 from ztb.render.plan import truncate
 from ztb.tenant.groups import by_display_name, group_ids, match_groups
+from ztb.tenant.snapshot import OPTIONAL_COLLECTIONS
 
 ENABLED, REPORT_ONLY = "enabled", "enabledforreportingbutnotenforced"
 #: Groups whose members are privileged users (or the break-glass accounts): a policy that includes
@@ -153,6 +155,60 @@ class _Drift:
                 continue
             self._compare(c, desired, min(found, key=lambda p: len(compare(c.kind, desired, p))))
 
+    def app_protection(self) -> None:
+        policies = self.snap.get("managedAppPolicies") or []
+        by_name = by_display_name(policies)
+        for c in self.b.of_kind("managedAppProtection"):
+            desired = self._resolve(c)
+            found = [p for p in by_name.get(c.display_name.casefold(), []) if _same_type(p, desired)]
+            if not found:
+                self._missing(c, f"no app protection policy named '{c.display_name}'")
+                continue
+            self._compare(c, desired, min(found, key=lambda p: len(compare(c.kind, desired, p))))
+
+    def device_settings(self) -> None:
+        settings = self.snap.get("deviceManagementSettings") or []
+        for c in self.b.of_kind("deviceManagementSettings"):
+            if not settings:
+                self._missing(c, "the snapshot holds no Intune deviceManagement settings")
+                continue
+            self._compare(c, c.desired, settings[0])
+            if not c.managed:
+                for f in self.findings[-1:]:
+                    if f.control_id == c.id:
+                        f.reason += "; set ztb:deviceCompliance.secureByDefault: true to have the stack turn it on (tenant-wide)"
+
+    def role_holders(self) -> None:
+        """Users holding a role the policies target by role must be members of the privileged group:
+        compliance and app protection are assigned to the group, so a holder outside it has devices
+        no privileged policy judges (read-only: drift reports, the stack does not add members)."""
+        assignments = self.snap.get("roleAssignments")
+        if assignments is None or not stacks.phase(self.b.config.phase)["includePrivilegedScope"]:
+            return
+        group = next((grp for c, found in self.matches if c.meta.group_key == g.PRIVILEGED for grp in found[:1]), None)
+        if group is None:
+            return  # the group itself is missing: reported by groups()
+        if not isinstance(group.get("members"), list):
+            raise DriftError(f"the snapshot holds the privileged group {group['id']} without its members, so role holders "
+                             "cannot be checked; re-export with `ztb export --config ... --out FILE`")
+        members = {str(m.get("id", "")).lower() for m in group["members"]}
+        exempt = {x.lower() for x in self.b.emergency_ids | set(self.b.config.conditionalAccessExclusionMemberIds)}
+        roles = {r.template_id: r.name for r in self.b.scope}
+        missing: dict[str, list[str]] = {}
+        for a in assignments:
+            role, principal = str(a.get("roleDefinitionId", "")).lower(), str(a.get("principalId", "")).lower()
+            typ = str((a.get("principal") or {}).get("@odata.type") or "#microsoft.graph.user").lower()
+            if role in roles and typ.endswith(".user") and principal not in members | exempt:
+                missing.setdefault(principal, []).append(roles[role])
+        v = cl.Verdict(cl.WEAKENS, "the devices of a privileged role holder outside the privileged group are judged by no "
+                       "privileged compliance or app protection policy")
+        for principal, names in sorted(missing.items()):
+            self.findings.append(Finding(
+                f"ROLE-HOLDER-{principal[:8]}", "roleAssignment", principal, UNCOVERED, v.impact,
+                f"user {principal} holds {', '.join(sorted(set(names)))} but is not a member of the privileged group: {v.reason}; "
+                "add them to the privileged group (ztb:eligibility) or remove the assignment", [], principal,
+            ))
+
     def unmanaged(self, others: list[dict[str, Any]]) -> None:
         roles = {r.template_id for r in self.b.scope} | {
             str(r.get("templateId") or r["id"]).lower() for r in self.snap["roleDefinitions"] if r.get("isPrivileged")
@@ -211,6 +267,10 @@ class _Drift:
         return {resolve_role(n).template_id for n in self.b.config.roles.remove}
 
 
+def _same_type(policy: dict[str, Any], desired: dict[str, Any]) -> bool:
+    return str(policy.get("@odata.type", "")).lstrip("#").lower() == str(desired.get("@odata.type", "")).lstrip("#").lower()
+
+
 def not_checked(b: Baseline) -> dict[str, str]:
     out = {}
     for c in b.controls:
@@ -233,17 +293,26 @@ def detect(b: Baseline, snap: dict[str, Any]) -> Report:
                          "export the right tenant or pass the right --config")
     #: The collections each kind of control is compared against (roleDefinitions: uncovered roles).
     needs = {"conditionalAccessPolicies": "conditionalAccessPolicy", "groups": "group", "roleManagementPolicies": "roleManagementPolicy",
-             "roleManagementPolicyAssignments": "roleManagementPolicy", "deviceCompliancePolicies": "deviceCompliancePolicy"}
+             "roleManagementPolicyAssignments": "roleManagementPolicy", "deviceCompliancePolicies": "deviceCompliancePolicy",
+             "managedAppPolicies": "managedAppProtection", "deviceManagementSettings": "deviceManagementSettings"}
     for collection, why in (snap.get("skipped") or {}).items():
         if collection == "roleDefinitions" or (collection in needs and b.of_kind(needs[collection])):
             raise DriftError(f"the snapshot skipped {collection} ({truncate(why, 120)}), which this stack's controls are compared "
                              "against; export with this stack's config (`ztb export --config ... --out FILE`)")
+    for collection in OPTIONAL_COLLECTIONS:
+        if snap.get(collection) is None and collection in needs and b.of_kind(needs[collection]):
+            # An older export: absent is not "nothing there"; comparing would report every object missing.
+            raise DriftError(f"the snapshot has no {collection} (exported by an older ztb), which this stack's controls are "
+                             "compared against; re-export with `ztb export --config ... --out FILE`")
     d = _Drift(b, snap)
     try:
         d.groups()
         others = d.conditional_access()
         d.pim()
         d.compliance()
+        d.app_protection()
+        d.device_settings()
+        d.role_holders()
         d.unmanaged(others)
         d.uncovered()
     except RecursionError:

@@ -26,6 +26,15 @@ class Baseline:
         return [c for c in self.controls if c.kind == kind]
 
     @property
+    def allowed_platforms(self) -> tuple[str, ...]:
+        """The device platforms the policies let privileged users in from: those PRIV-CA-07 does not
+        block (Conditional Access names: windows, macOS, iOS, android). Every one of them has a
+        compliance policy (``ztb.model.compliance.policies_for``); readiness and drift read it here."""
+        block = self.by_id().get("PRIV-CA-07")
+        platforms = ((block.desired.get("conditions") or {}).get("platforms") or {}) if block else {}
+        return tuple(platforms.get("excludePlatforms") or self.config.devicePlatforms)
+
+    @property
     def emergency(self) -> EmergencyAccess:
         """The break-glass exclusion every privileged policy carries (see :class:`EmergencyAccess`)."""
         return EmergencyAccess.of(self.config)
@@ -72,6 +81,12 @@ def build(cfg: BaselineConfig) -> Baseline:
         warnings.append(
             f"phase '{cfg.phase}': the privileged policies include only the rings "
             f"{', '.join(phase['rings'])}; the privileged group and roles are covered from phase 'full'"
+        )
+    if not cfg.deviceCompliance.enabled:
+        # Accepted (a tenant without Intune, or one whose own policies are assigned by ID), but said.
+        warnings.append(
+            f"ztb:deviceCompliance.enabled is false: the allowed platforms ({', '.join(cfg.devicePlatforms)}) get no "
+            "compliance policy from this baseline, so PRIV-CA-03 relies on policies assigned outside it"
         )
     scope_ids = {r.template_id for r in scope}
     for name in cfg.pim.approvalRoles:

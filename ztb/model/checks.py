@@ -185,12 +185,28 @@ def _semantic_problems(cfg: BaselineConfig) -> list[str]:
     problems += _role_problems(cfg)
     problems += _identity_problems(cfg)
     problems += _duplicate_problems(cfg)
+    problems += _platform_problems(cfg)
     if cfg.pim.approvalRoles and not cfg.pim.approverGroupId:
         problems.append(
             "config 'ztb:pim.approverGroupId' is required while 'ztb:pim.approvalRoles' is not empty; "
             "name the group whose members approve activations (not the requesters themselves)"
         )
     return problems
+
+
+def _platform_problems(cfg: BaselineConfig) -> list[str]:
+    """A platform PRIV-CA-07 lets through must have a compliance policy PRIV-CA-03 can judge it by."""
+    from ztb.model.device_settings import SUPPORTED_PLATFORMS
+
+    out = []
+    for p in cfg.devicePlatforms:
+        if p not in SUPPORTED_PLATFORMS:
+            out.append(
+                f"config '{NAMESPACE}:devicePlatforms' allows {p}, but ztb has no compliance policy for {p} (Intune's Linux "
+                "compliance is a settings-catalog policy ztb does not deploy), so PRIV-CA-03 would judge those devices by "
+                f"none; remove {p} from ztb:devicePlatforms (PRIV-CA-07 then blocks it)"
+            )
+    return out
 
 
 def _report_only(cfg: BaselineConfig, baseline: Baseline) -> list[str]:

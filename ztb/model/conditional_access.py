@@ -88,14 +88,19 @@ def _mfa_grant(level: str, extra_builtin: list[str] | None = None, operator: str
     return _grant(operator, builtin, spec.get("authenticationStrength"))
 
 
+def included_groups(cfg: BaselineConfig, refs: dict[str, str]) -> list[str]:
+    """The groups the privileged policies include in the stack's phase: the rings it has reached,
+    and the privileged group from phase full. Device compliance and app protection are assigned to
+    exactly these, so nobody a policy checks for a compliant device is judged by no policy."""
+    phase = stacks.phase(cfg.phase)
+    out = [refs[g.PRIVILEGED]] if phase["includePrivilegedScope"] else []
+    return out + [refs[g.RING_KEYS[ring]] for ring in phase["rings"]]
+
+
 def users_scope(cfg: BaselineConfig, scope: list[Role], refs: dict[str, str]) -> dict[str, Any]:
     phase = stacks.phase(cfg.phase)
-    include_groups = []
-    include_roles: list[str] = []
-    if phase["includePrivilegedScope"]:
-        include_groups.append(refs[g.PRIVILEGED])
-        include_roles = [r.template_id for r in scope]
-    include_groups += [refs[g.RING_KEYS[ring]] for ring in phase["rings"]]
+    include_roles = [r.template_id for r in scope] if phase["includePrivilegedScope"] else []
+    include_groups = included_groups(cfg, refs)
     exclude_groups = [refs[EmergencyAccess.GROUP_KEY]]
     if g.CA_EXCLUSION in refs:
         exclude_groups.append(refs[g.CA_EXCLUSION])
@@ -229,7 +234,7 @@ def _specs(cfg: BaselineConfig) -> list[Spec]:
             rationale="Device compliance cannot be evaluated on platforms Intune does not manage, so they are blocked outright.",
             conditions=dict(
                 applications=_apps(["All"]), clientAppTypes=["all"],
-                platforms={"includePlatforms": ["all"], "excludePlatforms": ["android", "iOS", "windows", "macOS"]},
+                platforms={"includePlatforms": ["all"], "excludePlatforms": list(cfg.devicePlatforms)},
             ),
             grant=_grant("OR", ["block"]), session=None,
         ),
@@ -267,7 +272,32 @@ def _specs(cfg: BaselineConfig) -> list[Spec]:
                             authenticationFlows={"transferMethods": BLOCKED_TRANSFER_METHODS}),
             grant=_grant("OR", ["block"]), session=None,
         ),
-    ]
+    ] + _protected_apps(cfg)
+
+
+#: Cloud apps PRIV-CA-12 covers, per ``ztb:appProtection.conditionalAccess``.
+PROTECTED_APP_TARGETS = {"adminPortals": ["MicrosoftAdminPortals"], "allApps": ["All"]}
+
+
+def _protected_apps(cfg: BaselineConfig) -> list[Spec]:
+    """PRIV-CA-12: phones reach the admin portals (or every app) only through an app protected by
+    Intune app protection. The guidance leaves open which apps it covers; the stack decides
+    (``ztb:appProtection.conditionalAccess``), and it exists only for the phone platforms allowed."""
+    phones = [p for p in ("iOS", "android") if p in cfg.devicePlatforms]
+    ap = cfg.appProtection
+    if not (ap.enabled and phones and ap.conditionalAccess in PROTECTED_APP_TARGETS):
+        return []
+    return [Spec(
+        id="PRIV-CA-12", step=3, principle="Verify explicitly", level="specialized", source=SRC_COMMON,
+        title="Phones use protected apps only",
+        rationale="On iOS and Android the Specialized level asks for Intune app protection as well as a compliant device: "
+        "org data stays inside apps that encrypt it, need a PIN and refuse to share it with personal apps.",
+        conditions=dict(
+            applications=_apps(list(PROTECTED_APP_TARGETS[ap.conditionalAccess])), clientAppTypes=["all"],
+            platforms={"includePlatforms": phones, "excludePlatforms": []},
+        ),
+        grant=_grant("OR", ["compliantApplication"]), session=None,
+    )]
 
 
 def build(cfg: BaselineConfig, scope: list[Role], refs: dict[str, str]) -> list[Control]:

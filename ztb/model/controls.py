@@ -40,6 +40,10 @@ class Kind(str, Enum):
     ROLE_MANAGEMENT_POLICY = "roleManagementPolicy"
     ROLE_ELIGIBILITY = "roleEligibility"
     DEVICE_COMPLIANCE_POLICY = "deviceCompliancePolicy"
+    #: Intune's tenant-wide compliance settings (``deviceManagement.settings``: secureByDefault).
+    DEVICE_MANAGEMENT_SETTINGS = "deviceManagementSettings"
+    #: Intune app protection (iosManagedAppProtection, androidManagedAppProtection).
+    APP_PROTECTION_POLICY = "managedAppProtection"
     MANUAL_CHECK = "manualCheck"
 
     def __str__(self) -> str:
@@ -140,4 +144,7 @@ class Control:
         }
         if self.instructions:
             out["instructions"] = self.instructions
+        version = getattr(self.meta, "graph_version", None)
+        if version and self.managed:
+            out["graphVersion"] = version
         return out

@@ -103,7 +103,8 @@ class EligibilityMeta(_Keyed):
 
 @dataclass(frozen=True)
 class ComplianceMeta(_Keyed):
-    #: Compliance settings exist only in Graph beta's windows10CompliancePolicy.
+    #: The Graph version the policy is read and written through: beta where the type or a setting
+    #: exists only there (Windows, Android fully managed, app protection), else v1.0.
     graph_version: str = "beta"
     #: An existing policy the stack only assigns to the privileged group (never creates or changes).
     assign_only: bool = False

@@ -1,8 +1,11 @@
-"""Intune device compliance policies and their assignments, through Graph **beta**.
+"""Intune device compliance policies and their assignments, one implementation for every platform.
 
-The Zero Trust settings for privileged devices (firewall, antivirus, TPM, Defender for Endpoint
-risk) exist only in beta's windows10CompliancePolicy, so every call goes to
-``/beta/deviceManagement/deviceCompliancePolicies``.
+Each policy is read and written through the Graph version its control names (input
+``graphVersion``: ``v1.0`` where the type and every setting exist there, ``beta`` where not:
+Windows' firewall, antivirus, TPM and Defender settings, Android fully managed). A resource without
+the input (state written by earlier versions, PRIV-DEV-01 only) is beta, as it always was. The
+same class, with another collection and no block action, serves Intune app protection
+(:mod:`ztb.providers.app_protection`): create, diff, read, update, delete and assign are written once.
 
 Two shapes of resource, one provider:
 
@@ -42,7 +45,8 @@ from ztb.providers import (
 
 KIND = "deviceCompliancePolicy"
 POLICIES = "/deviceManagement/deviceCompliancePolicies"
-BETA = "beta"
+BETA, V1 = "beta", "v1.0"
+VERSIONS = (V1, BETA)
 WRITE_ONLY = ("scheduledActionsForRule", "assignments")
 
 
@@ -80,12 +84,13 @@ def assignment_changes(desired: list[dict], actual: list[dict], assign_only: boo
     return [Change("assignments", desired, actual)] if missing else []
 
 
-def inputs_from_desired(desired: dict, assign_only: bool) -> dict:
+def inputs_from_desired(desired: dict, assign_only: bool, graph_version: str = BETA) -> dict:
     """Provider inputs from a control's desired JSON (``ztb.model.compliance``), refs already resolved."""
     assignments = list(desired.get("assignments") or [])
     if assign_only:
         return {"policyId": desired["id"], "assignments": assignments, "assignOnly": True}
-    return {"policy": {k: v for k, v in desired.items() if k != "assignments"}, "assignments": assignments}
+    policy = {k: v for k, v in desired.items() if k != "assignments"}
+    return {"policy": policy, "assignments": assignments, "graphVersion": graph_version}
 
 
 def block_actions(policy: Any) -> int:
@@ -102,28 +107,43 @@ def block_actions(policy: Any) -> int:
 
 
 class DeviceCompliancePolicyProvider(ResourceProvider):
-    """A beta device compliance policy (managed) or assignments to an existing one (assign-only)."""
+    """A device compliance policy of any platform (managed) or assignments to an existing one (assign-only)."""
 
     serialize_as_secret_always = False
+    #: What the object is called in messages, and the kind its settings are compared as.
+    WHAT = "device compliance policy"
+    KIND = KIND
+    #: Graph rejects a compliance policy without exactly one block action; app protection has none.
+    BLOCK_ACTION_REQUIRED = True
+
+    # -- where the object lives
+
+    def collection(self, props: dict[str, Any]) -> str:
+        return POLICIES
+
+    @staticmethod
+    def version(props: dict[str, Any]) -> str:
+        v = props.get("graphVersion")
+        return v if v in VERSIONS else BETA
+
+    def _at(self, props: dict[str, Any], policy_id: str, tail: str = "") -> str:
+        return f"{self.collection(props)}/{quote(policy_id)}{tail}"
 
     # -- Graph access
 
-    @staticmethod
-    def _get(g, policy_id: str) -> Optional[dict]:
+    def _get(self, g, props: dict[str, Any], policy_id: str) -> Optional[dict]:
         try:
-            return g.get_json(f"{POLICIES}/{quote(policy_id)}", version=BETA)
+            return g.get_json(self._at(props, policy_id), version=self.version(props))
         except GraphError as e:
             if e.not_found:
                 return None
             raise
 
-    @staticmethod
-    def _assignments(g, policy_id: str) -> list[dict]:
-        return g.list_all(f"{POLICIES}/{quote(policy_id)}/assignments", version=BETA)
+    def _assignments(self, g, props: dict[str, Any], policy_id: str) -> list[dict]:
+        return g.list_all(self._at(props, policy_id, "/assignments"), version=self.version(props))
 
-    @staticmethod
-    def _assign(g, policy_id: str, assignments: list[dict]) -> None:
-        g.post_json(f"{POLICIES}/{quote(policy_id)}/assign", {"assignments": wire(assignments)}, version=BETA)
+    def _assign(self, g, props: dict[str, Any], policy_id: str, assignments: list[dict]) -> None:
+        g.post_json(self._at(props, policy_id, "/assign"), {"assignments": wire(assignments)}, version=self.version(props))
 
     @staticmethod
     def _project(live: dict, desired: Optional[dict]) -> dict:
@@ -137,8 +157,12 @@ class DeviceCompliancePolicyProvider(ResourceProvider):
         return out
 
     @staticmethod
-    def _outs(props: dict[str, Any], policy_id: str, **values: Any) -> dict[str, Any]:
-        outs: dict[str, Any] = {"policyId": policy_id, **values, OBSERVED: True}
+    def _identity(props: dict[str, Any]) -> dict[str, Any]:
+        """Inputs that say where the object lives (kept in the outputs, so a later call finds it)."""
+        return {k: props[k] for k in ("graphVersion", "collection") if isinstance(props.get(k), str)}
+
+    def _outs(self, props: dict[str, Any], policy_id: str, **values: Any) -> dict[str, Any]:
+        outs: dict[str, Any] = {"policyId": policy_id, **values, **self._identity(props), OBSERVED: True}
         if props.get("assignOnly") is not None:
             outs["assignOnly"] = props["assignOnly"]
         return carry_pass_through(props, outs)
@@ -162,9 +186,13 @@ class DeviceCompliancePolicyProvider(ResourceProvider):
                 pass
             elif not typed:
                 failures.append(CheckFailure("policy", "give the policy as a Graph object with its @odata.type"))
-            elif not has_unknowns(policy.get("scheduledActionsForRule")) and block_actions(policy) != 1:
+            elif (self.BLOCK_ACTION_REQUIRED and not has_unknowns(policy.get("scheduledActionsForRule"))
+                  and block_actions(policy) != 1):
                 failures.append(CheckFailure("policy", "scheduledActionsForRule must hold exactly one block action (Graph rejects the policy otherwise)"))
         assignments = news.get("assignments")
+        version = news.get("graphVersion")
+        if version is not None and not is_unknown(version) and version not in VERSIONS:
+            failures.append(CheckFailure("graphVersion", f"{version!r} is not a Graph version; use v1.0 or beta"))
         if not is_unknown(assignments) and (
             not isinstance(assignments, list) or any(not is_unknown(a) and (not isinstance(a, dict) or "target" not in a) for a in assignments)
         ):
@@ -189,91 +217,89 @@ class DeviceCompliancePolicyProvider(ResourceProvider):
             return DiffResult(changes=True, replaces=replaces, delete_before_replace=False)
         return DiffResult(changes=bool(self.changes(olds, news)), replaces=replaces, delete_before_replace=False)
 
-    @staticmethod
-    def changes(olds: dict[str, Any], news: dict[str, Any]) -> list[Change]:
+    def changes(self, olds: dict[str, Any], news: dict[str, Any]) -> list[Change]:
         """Field-level differences between a desired state and an observed one."""
         assign_only = bool(news.get("assignOnly"))
         out: list[Change] = []
         if not assign_only:
-            out += compare(KIND, _dict_at(news, "policy"), _dict_at(olds, "policy"))
+            out += compare(self.KIND, _dict_at(news, "policy"), _dict_at(olds, "policy"))
         out += assignment_changes(_listed(news.get("assignments")), _listed(olds.get("assignments")), assign_only)
         return out
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        what = label(props, "device compliance policy")
+        what = label(props, self.WHAT)
         with failing_as(what), graph_for(props) as g:
             if props.get("assignOnly"):
                 return self._create_assign_only(g, props)
             policy = require(props, "policy")
-            if not isinstance(policy, dict) or block_actions(policy) != 1:
+            if not isinstance(policy, dict) or (self.BLOCK_ACTION_REQUIRED and block_actions(policy) != 1):
                 raise ProviderError("scheduledActionsForRule must hold exactly one block action; Graph rejects the policy otherwise")
             body = wire({k: v for k, v in policy.items() if k != "assignments"})
-            created = g.post_json(POLICIES, body, version=BETA)
+            created = g.post_json(self.collection(props), body, version=self.version(props))
             if not isinstance(created, dict) or not created.get("id"):
-                raise ProviderError(f"POST /beta{POLICIES} answered without the new policy's id")
+                raise ProviderError(f"POST /{self.version(props)}{self.collection(props)} answered without the new policy's id")
             policy_id = created["id"]
             try:
-                self._assign(g, policy_id, props.get("assignments") or [])
+                self._assign(g, props, policy_id, props.get("assignments") or [])
             except GraphError as e:
-                raise ProviderError(self._rolled_back(g, policy_id, e)) from None
+                raise ProviderError(self._rolled_back(g, props, policy_id, e)) from None
             return CreateResult(policy_id, self._outs(
                 props, policy_id, policy=self._project(created, policy), assignments=only_targets(props.get("assignments")),
             ))
 
-    @staticmethod
-    def _rolled_back(g, policy_id: str, cause: GraphError) -> str:
+    def _rolled_back(self, g, props: dict[str, Any], policy_id: str, cause: GraphError) -> str:
         try:
-            g.delete(f"{POLICIES}/{quote(policy_id)}", version=BETA)
+            g.delete(self._at(props, policy_id), version=self.version(props))
             return f"created policy {policy_id} but could not assign it ({cause}); the policy was deleted again"
         except GraphError as e:
             return f"created policy {policy_id} but could not assign it ({cause}), nor delete it ({e}); delete it in Intune by hand"
 
     def _create_assign_only(self, g, props: dict[str, Any]) -> CreateResult:
         policy_id = require(props, "policyId")
-        if self._get(g, policy_id) is None:
+        if self._get(g, props, policy_id) is None:
             raise ProviderError(f"existing compliance policy {policy_id} was not found in Intune; check ztb:deviceCompliance.assignExistingPolicyIds")
-        live = self._assignments(g, policy_id)
+        live = self._assignments(g, props, policy_id)
         ours = props.get("assignments") or []
         preexisting = sorted(keys(ours) & keys(live))
         wanted = merged(live, set(), only_targets(ours))
         if keys(wanted) != keys(live):
-            self._assign(g, policy_id, wanted)
+            self._assign(g, props, policy_id, wanted)
         return CreateResult(policy_id, self._outs(
             props, policy_id, assignments=only_targets(ours), preexisting=[list(k) for k in preexisting],
         ))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        with failing_as(label(news, f"device compliance policy {id_}")), graph_for(news) as g:
-            live_policy = self._get(g, id_)
+        with failing_as(label(news, f"{self.WHAT} {id_}")), graph_for(news) as g:
+            live_policy = self._get(g, news, id_)
             if live_policy is None:
                 raise ProviderError(f"policy {id_} no longer exists in Intune; run `pulumi refresh` so it is created again")
-            live = self._assignments(g, id_)
+            live = self._assignments(g, news, id_)
             ours = only_targets(news.get("assignments"))
             if news.get("assignOnly"):
                 preexisting = {tuple(k) for k in olds.get("preexisting") or []}
                 stale = keys(olds.get("assignments") or []) - preexisting - keys(ours)
                 wanted = merged(live, stale, ours)
                 if keys(wanted) != keys(live):
-                    self._assign(g, id_, wanted)
+                    self._assign(g, news, id_, wanted)
                 return UpdateResult(self._outs(news, id_, assignments=ours, preexisting=[list(k) for k in sorted(preexisting)]))
             desired = require(news, "policy")
-            changed = sorted({c.path.split(".")[0].split("[")[0] for c in compare(KIND, desired, live_policy)})
+            changed = sorted({c.path.split(".")[0].split("[")[0] for c in compare(self.KIND, desired, live_policy)})
             changed = [k for k in changed if k in desired and k not in WRITE_ONLY]
             if changed:
                 body = {"@odata.type": desired["@odata.type"], **{k: desired[k] for k in changed}}
-                g.patch_json(f"{POLICIES}/{quote(id_)}", wire(body), version=BETA)
+                g.patch_json(self._at(news, id_), wire(body), version=self.version(news))
                 live_policy = {**live_policy, **{k: desired[k] for k in changed}}
             if keys(live) != keys(ours):
-                self._assign(g, id_, ours)
+                self._assign(g, news, id_, ours)
             return UpdateResult(self._outs(news, id_, policy=self._project(live_policy, desired), assignments=ours))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         importing = not props.get(OBSERVED)
-        with failing_as(label(props, f"device compliance policy {id_}")), graph_for(props) as g:
-            live_policy = self._get(g, id_)
+        with failing_as(label(props, f"{self.WHAT} {id_}")), graph_for(props) as g:
+            live_policy = self._get(g, props, id_)
             if live_policy is None:
                 return ReadResult(None, {})
-            live = only_targets(self._assignments(g, id_))
+            live = only_targets(self._assignments(g, props, id_))
         if props.get("assignOnly"):
             ours = keys(props.get("assignments") or [])
             present = [a for a in live if target_key(a) in ours]
@@ -282,16 +308,16 @@ class DeviceCompliancePolicyProvider(ResourceProvider):
         else:
             desired = props.get("policy") if isinstance(props.get("policy"), dict) else None
             outs = self._outs(props, id_, policy=self._project(live_policy, desired), assignments=live)
-            inputs = {"policy": outs["policy"], "assignments": live} if importing else None
+            inputs = {"policy": outs["policy"], "assignments": live, **self._identity(props)} if importing else None
         if inputs is not None:
             carry_pass_through(props, inputs)
         return ReadResult(id_, outs, inputs)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        with failing_as(label(props, f"device compliance policy {id_}")), graph_for(props) as g:
+        with failing_as(label(props, f"{self.WHAT} {id_}")), graph_for(props) as g:
             if props.get("assignOnly"):
                 try:
-                    live = self._assignments(g, id_)
+                    live = self._assignments(g, props, id_)
                 except GraphError as e:
                     if e.not_found:
                         return  # the policy itself is gone: nothing of ours is left
@@ -300,10 +326,10 @@ class DeviceCompliancePolicyProvider(ResourceProvider):
                 ours = keys(props.get("assignments") or []) - preexisting
                 remaining = [a for a in live if target_key(a) not in ours]
                 if len(remaining) != len(live):
-                    self._assign(g, id_, remaining)
+                    self._assign(g, props, id_, remaining)
                 return
             try:
-                g.delete(f"{POLICIES}/{quote(id_)}", version=BETA)
+                g.delete(self._at(props, id_), version=self.version(props))
             except GraphError as e:
                 if not e.not_found:
                     raise

@@ -68,7 +68,12 @@ def _state(c) -> str:
         return {"enabledForReportingButNotEnforced": "report-only"}.get(c.desired["state"], c.desired["state"])
     if c.kind == "manualCheck":
         return "manual"
-    return "managed" if c.managed else "referenced"
+    if c.kind == "deviceManagementSettings" and not c.managed:
+        return "checked"  # drift checks the tenant setting; the stack writes it only when opted in
+    state = "managed" if c.managed else "referenced"
+    version = getattr(c.meta, "graph_version", None)
+    # Intune objects name the Graph version they are written through (beta only where v1.0 lacks them).
+    return f"{state} ({version})" if version and c.managed else state
 
 
 def _rows(b: Baseline) -> list[list[str]]:

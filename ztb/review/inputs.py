@@ -22,6 +22,8 @@ from ztb.sentinels import SECRET, UNKNOWN
 PAYLOAD_MARKERS = {
     Kind.ROLE_MANAGEMENT_POLICY: ("rules",),
     Kind.DEVICE_COMPLIANCE_POLICY: ("@odata.type",),
+    Kind.APP_PROTECTION_POLICY: ("@odata.type",),
+    Kind.DEVICE_MANAGEMENT_SETTINGS: ("secureByDefault",),
     Kind.ROLE_ELIGIBILITY: ("principalId", "scheduleInfo"),
     # ztb's Graph Conditional Access provider: {"policy": <Graph JSON>, "emergencyGroupId": ...}.
     Kind.CONDITIONAL_ACCESS_POLICY: ("conditions",),

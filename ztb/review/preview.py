@@ -30,7 +30,7 @@ COMPONENT_PREFIX = "ztb:index:"
 KIND_BY_TYPE = {CA_TYPE: Kind.CONDITIONAL_ACCESS_POLICY, GROUP_TYPE: Kind.GROUP}
 KIND_BY_ID_PREFIX = {
     "PRIV-CA": Kind.CONDITIONAL_ACCESS_POLICY, "PRIV-GRP": Kind.GROUP, "PRIV-PIM": Kind.ROLE_MANAGEMENT_POLICY,
-    "PRIV-ELIG": Kind.ROLE_ELIGIBILITY, "PRIV-DEV": Kind.DEVICE_COMPLIANCE_POLICY,
+    "PRIV-ELIG": Kind.ROLE_ELIGIBILITY, "PRIV-DEV": Kind.DEVICE_COMPLIANCE_POLICY, "PRIV-MAM": Kind.APP_PROTECTION_POLICY,
 }
 
 
@@ -242,7 +242,12 @@ ELIGIBILITY_INPUTS: dict[str, Any] = {
     "scheduleInfo": {"startDateTime": str, "expiration": {"type": str, "duration": str, "endDateTime": str}},
 }
 COMPLIANCE_INPUTS: dict[str, Any] = {
-    "controlId": str, "policy": {"@odata.type": str, "displayName": str, "osMinimumVersion": str, "deviceThreatProtectionRequiredSecurityLevel": str},
+    "controlId": str, "graphVersion": str, "policy": {"@odata.type": str, "displayName": str, "osMinimumVersion": str, "deviceThreatProtectionRequiredSecurityLevel": str},
+    "assignments": [{"target": {"@odata.type": str, "groupId": str}}],
+}
+APP_PROTECTION_INPUTS: dict[str, Any] = {
+    "controlId": str, "collection": str, "graphVersion": str,
+    "policy": {"@odata.type": str, "displayName": str, "minimumPinLength": _NUMBER, "pinRequired": bool},
     "assignments": [{"target": {"@odata.type": str, "groupId": str}}],
 }
 GRAPH_CA_INPUTS: dict[str, Any] = {
@@ -256,6 +261,8 @@ INPUT_SCHEMAS = {
     "pulumi-python:dynamic/ztb:RoleEligibility": ELIGIBILITY_INPUTS,
     "pulumi-python:dynamic/ztb:DeviceCompliancePolicy": COMPLIANCE_INPUTS,
     "pulumi-python:dynamic/ztb:ConditionalAccessPolicy": GRAPH_CA_INPUTS,
+    "pulumi-python:dynamic/ztb:AppProtectionPolicy": APP_PROTECTION_INPUTS,
+    "pulumi-python:dynamic/ztb:DeviceManagementSettings": {"controlId": str, "secureByDefault": bool},
 }
 _TYPE_WORDS = {str: "a string", bool: "true or false", _NUMBER: "a number"}
 

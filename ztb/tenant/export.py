@@ -32,6 +32,7 @@ from ztb.graph.client import BETA, V1, AsyncGraph, GraphClient
 from ztb.graph.errors import GraphError
 from ztb.graph.odata import literal
 from ztb.graph.transport import gather
+from ztb.model import stacks
 from ztb.model.baseline import Baseline
 from ztb.tenant.groups import match_groups
 from ztb.tenant.snapshot import COLLECTIONS, GROUP_SELECT, ROLE_DEFINITION_SELECT, SCHEMA_VERSION
@@ -41,6 +42,9 @@ IN_FILTER_MAX = 15
 DIRECTORY_ROLES = "scopeId eq '/' and scopeType eq 'DirectoryRole'"
 _PIM_POLICY_ID = re.compile(r"^DirectoryRole_([0-9a-fA-F-]{36})_", re.ASCII)
 COMPLIANCE = "deviceCompliancePolicies"
+APP_PROTECTION = "managedAppPolicies"
+SETTINGS = "deviceManagementSettings"
+ROLE_ASSIGNMENTS = "roleAssignments"
 ORGANIZATION = "/organization"
 #: Members and owners: IDs and types only; 999 members per page (Graph's maximum), owners unpaged.
 MEMBER_QUERY = {"$select": "id", "$top": "999"}
@@ -55,6 +59,14 @@ LISTS: dict[str, tuple[str, dict[str, str], str]] = {
     "roleManagementPolicyAssignments": ("/policies/roleManagementPolicyAssignments", {"$filter": DIRECTORY_ROLES}, V1),
     COMPLIANCE: ("/deviceManagement/deviceCompliancePolicies", {"$expand": "assignments"}, BETA),
     "roleDefinitions": ("/roleManagement/directory/roleDefinitions", {"$select": ",".join(ROLE_DEFINITION_SELECT)}, BETA),
+    # Active role assignments, to check that the role holders CA targets by role are in the privileged group.
+    ROLE_ASSIGNMENTS: ("/roleManagement/directory/roleAssignments",
+                       {"$select": "id,principalId,roleDefinitionId,directoryScopeId", "$expand": "principal($select=id)"}, V1),
+}
+#: App protection lives in one collection per platform (beta: appGroupType): both are read into one.
+APP_PROTECTION_LISTS = {
+    "#microsoft.graph.iosManagedAppProtection": "/deviceAppManagement/iosManagedAppProtections",
+    "#microsoft.graph.androidManagedAppProtection": "/deviceAppManagement/androidManagedAppProtections",
 }
 
 
@@ -102,7 +114,27 @@ def skipped_collections(b: Baseline) -> dict[str, str]:
     out: dict[str, str] = {}
     if not b.of_kind("deviceCompliancePolicy"):
         out[COMPLIANCE] = "no compliance control in the stack (ztb:deviceCompliance.enabled is false)"
+    if not b.of_kind("managedAppProtection"):
+        out[APP_PROTECTION] = "no app protection control in the stack (ztb:appProtection.enabled is false, or no phone platform)"
+    if not b.of_kind("deviceManagementSettings"):
+        out[SETTINGS] = "no Intune settings control in the stack (ztb:deviceCompliance.enabled is false)"
+    if not (b.of_kind("deviceCompliancePolicy") and stacks.phase(b.config.phase)["includePrivilegedScope"]):
+        out[ROLE_ASSIGNMENTS] = "no policy targets roles in this phase, so role holders need no privileged-group membership"
     return out
+
+
+async def _app_protection(g: AsyncGraph) -> list[dict[str, Any]]:
+    """Both platforms' app protection policies, each with its type (a typed collection may omit it)."""
+    pages = await gather([g.list_all(path, {"$expand": "assignments"}, BETA) for path in APP_PROTECTION_LISTS.values()])
+    return [{"@odata.type": typ, **p} for typ, page in zip(APP_PROTECTION_LISTS, pages) for p in page]
+
+
+async def _settings(g: AsyncGraph) -> list[dict[str, Any]]:
+    body = await g.get_json("/deviceManagement", {"$select": "settings"}, V1)
+    settings = body.get("settings") if isinstance(body, dict) else None
+    if not isinstance(settings, dict):
+        raise GraphError("GET", "/deviceManagement", None, "InvalidResponse", "deviceManagement answered without its settings")
+    return [settings]
 
 
 async def _groups(g: AsyncGraph, field: str, values: Iterable[str]) -> list[dict[str, Any]]:
@@ -165,7 +197,10 @@ async def read_tenant(g: AsyncGraph, b: Baseline) -> dict[str, Any]:
     skipped = skipped_collections(b)
     lists = {k: v for k, v in LISTS.items() if k not in skipped}
     names = list(lists)
+    extra = {k: f for k, f in ((APP_PROTECTION, _app_protection), (SETTINGS, _settings)) if k not in skipped}
+    names += list(extra)
     results = await gather([g.list_all(path, query or None, version, HEADERS.get(name)) for name, (path, query, version) in lists.items()]
+                            + [f(g) for f in extra.values()]
                             + [_groups(g, "displayName", stack_group_names(b)), _organization(g)])
     out: dict[str, Any] = dict(zip(names, results[:len(names)]))
     by_name, (org_ids, org_note) = results[len(names)], results[len(names) + 1]

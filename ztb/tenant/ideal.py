@@ -162,11 +162,28 @@ def _ideal_compliance(c: Control, desired: dict[str, Any], tenant: str) -> dict[
          "target": {**a["target"], "deviceAndAppManagementAssignmentFilterId": None, "deviceAndAppManagementAssignmentFilterType": "none"}}
         for a in desired["assignments"]
     ]
+    # Settings the baseline leaves alone come back at Graph's defaults (Windows: the documented ones);
+    # the stack's own settings win over them.
+    defaults = WINDOWS_DEFAULTS if body["@odata.type"] == "#microsoft.graph.windows10CompliancePolicy" else {}
     return {"id": pid, "createdDateTime": IDEAL_TIME, "lastModifiedDateTime": IDEAL_TIME, "version": 1,
-            "roleScopeTagIds": ["0"], **body, "passwordRequired": False, "requireHealthyDeviceReport": False,
-            "storageRequireEncryption": False, "earlyLaunchAntiMalwareDriverEnabled": False,
+            "roleScopeTagIds": ["0"], **defaults, **body,
             "assignments@odata.context": f"https://graph.microsoft.com/beta/$metadata#deviceManagement/deviceCompliancePolicies('{pid}')/assignments",
             "assignments": assignments}
+
+
+#: Windows settings Graph returns at their defaults when a policy does not set them.
+WINDOWS_DEFAULTS = {"passwordRequired": False, "requireHealthyDeviceReport": False, "storageRequireEncryption": False,
+                    "earlyLaunchAntiMalwareDriverEnabled": False}
+
+
+def _ideal_app_protection(c: Control, desired: dict[str, Any], tenant: str) -> dict[str, Any]:
+    pid = ideal_id(tenant, "appProtection", c.id)
+    body = {k: v for k, v in desired.items() if k != "assignments"}
+    assignments = [{"id": f"{pid}_{a['target']['groupId']}", "source": "direct", "sourceId": pid,
+                    "target": {**a["target"], "deviceAndAppManagementAssignmentFilterId": None,
+                               "deviceAndAppManagementAssignmentFilterType": "none"}} for a in desired["assignments"]]
+    return {"id": pid, "createdDateTime": IDEAL_TIME, "lastModifiedDateTime": IDEAL_TIME, "version": '"1"',
+            "roleScopeTagIds": ["0"], "isAssigned": True, **body, "assignments": assignments}
 
 
 def ideal_snapshot(b: Baseline) -> dict[str, Any]:
@@ -187,6 +204,9 @@ def ideal_snapshot(b: Baseline) -> dict[str, Any]:
                              "lastModifiedBy": {"displayName": None, "id": None}, "rules": rules})
         pim_assignments.append({"id": f"{pid}_{role}", "policyId": pid, "scopeId": "/", "scopeType": "DirectoryRole", "roleDefinitionId": role})
     compliance = [_ideal_compliance(c, resolve_refs(c.desired, ids), tenant) for c in b.of_kind("deviceCompliancePolicy")]
+    app_protection = [_ideal_app_protection(c, resolve_refs(c.desired, ids), tenant) for c in b.of_kind("managedAppProtection")]
+    settings = [{"deviceComplianceCheckinThresholdDays": 30, "isScheduledActionEnabled": True, **c.desired}
+                for c in b.of_kind("deviceManagementSettings")]
     scope = {r.template_id: r for r in b.scope}
     roles = {r.template_id: r for r in rc.catalogue()} | scope
     return {
@@ -201,6 +221,10 @@ def ideal_snapshot(b: Baseline) -> dict[str, Any]:
         "roleManagementPolicies": pim_policies,
         "roleManagementPolicyAssignments": pim_assignments,
         "deviceCompliancePolicies": compliance,
+        "managedAppPolicies": app_protection,
+        "deviceManagementSettings": settings,
+        # Admins hold their roles through PIM eligibility: no standing assignment outside the privileged group.
+        "roleAssignments": [],
         "roleDefinitions": [
             {"id": tid, "displayName": r.name, "templateId": tid, "isBuiltIn": True, "isPrivileged": r.privileged}
             for tid, r in roles.items()

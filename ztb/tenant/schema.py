@@ -254,6 +254,25 @@ class _Compliance(_Obj):
     earlyLaunchAntiMalwareDriverEnabled: Optional[bool] = None
 
 
+class _AppProtection(_Obj):
+    id: Id
+    odata_type: Text = Field(alias="@odata.type")
+    displayName: Name
+    assignments: list[_Assignment]
+
+
+class _DeviceManagementSettings(_Obj):
+    secureByDefault: Optional[bool] = None
+
+
+class _RoleAssignment(_Obj):
+    id: Id
+    principalId: Guid
+    roleDefinitionId: Id
+    directoryScopeId: Optional[Text] = None
+    principal: Optional[dict] = None
+
+
 class _RoleDefinition(_Obj):
     id: Id
     displayName: Name
@@ -284,3 +303,6 @@ class Snapshot(BaseModel):
     roleManagementPolicyAssignments: list[_PimAssignment] = _items("roleManagementPolicyAssignments")
     deviceCompliancePolicies: list[_Compliance] = _items("deviceCompliancePolicies")
     roleDefinitions: list[_RoleDefinition] = _items("roleDefinitions")
+    managedAppPolicies: Optional[list[_AppProtection]] = Field(default=None, max_length=MAX_ITEMS["managedAppPolicies"])
+    deviceManagementSettings: Optional[list[_DeviceManagementSettings]] = Field(default=None, max_length=MAX_ITEMS["deviceManagementSettings"])
+    roleAssignments: Optional[list[_RoleAssignment]] = Field(default=None, max_length=MAX_ITEMS["roleAssignments"])

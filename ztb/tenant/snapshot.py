@@ -53,7 +53,14 @@ COLLECTIONS = (
     "roleManagementPolicyAssignments",
     "deviceCompliancePolicies",
     "roleDefinitions",
+    # Newer collections: optional in a snapshot (older exports lack them); drift refuses a snapshot
+    # without one that the stack's controls are compared against.
+    "managedAppPolicies",
+    "deviceManagementSettings",
+    "roleAssignments",
 )
+#: Collections a snapshot may leave out (written by versions before the device controls).
+OPTIONAL_COLLECTIONS = ("managedAppPolicies", "deviceManagementSettings", "roleAssignments")
 #: Group properties export selects and the ideal snapshot fills (members and owners are read
 #: from their own collections, ``/groups/{id}/members`` and ``/owners``, for watched groups).
 GROUP_SELECT = (
@@ -73,6 +80,9 @@ MAX_ITEMS = {
     "roleManagementPolicyAssignments": 2000,
     "deviceCompliancePolicies": 2000,
     "roleDefinitions": 2000,
+    "managedAppPolicies": 2000,
+    "deviceManagementSettings": 1,
+    "roleAssignments": 20000,
     "rules": 64,
     "members": 50000,
     "owners": 1000,
@@ -87,6 +97,7 @@ _ITEM_WHY = {
     "roleDefinitions": "about 130 built-in and at most 100 custom roles",
     "rules": "a directory-role PIM policy has 17 rules",
     "owners": "Entra allows 100 user owners per group",
+    "deviceManagementSettings": "a tenant has one deviceManagement.settings",
 }
 LIMITS = {"bytes": MAX_BYTES, "depth": MAX_DEPTH, **MAX_ITEMS}
 #: Why a snapshot may nest as deep as it does (quoted when one nests deeper).
@@ -159,10 +170,10 @@ def _duplicate(items: list[Any], key: str = "id") -> Optional[str]:
 def _duplicates(doc: dict[str, Any]) -> Optional[str]:
     """Where an object ID appears twice: a repeated page, or a hand-merged file."""
     for name in COLLECTIONS:
-        dup = _duplicate(doc[name])
+        dup = _duplicate(doc.get(name) or [])
         if dup:
             return f"'{name}' holds the object {dup} twice"
-        for i, obj in enumerate(doc[name]):
+        for i, obj in enumerate(doc.get(name) or []):
             for inner in ("members", "owners", "rules", "assignments"):
                 dup = _duplicate(obj.get(inner) or [])
                 if dup:

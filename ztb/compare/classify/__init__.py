@@ -55,12 +55,15 @@ RULES: dict[str, Sequence[Rule]] = {
     "conditionalAccessPolicy": ca.RULES,
     "roleManagementPolicy": pim.RULES,
     "deviceCompliancePolicy": compliance.RULES,
+    "managedAppProtection": compliance.RULES,
+    "deviceManagementSettings": compliance.RULES,
     "group": group.RULES,
     "roleEligibility": eligibility.RULES,
 }
 #: Kind -> what a reviewer calls one such object.
 KIND_WORDS = {"conditionalAccessPolicy": "Conditional Access policy", "roleManagementPolicy": "PIM settings",
-              "deviceCompliancePolicy": "device compliance policy", "group": "group", "roleEligibility": "eligible assignment"}
+              "deviceCompliancePolicy": "device compliance policy", "group": "group", "roleEligibility": "eligible assignment",
+              "managedAppProtection": "app protection policy", "deviceManagementSettings": "Intune compliance setting"}
 
 
 def classify(kind: str, path: str, old: Any, new: Any, ctx: Context | None = None) -> Verdict:

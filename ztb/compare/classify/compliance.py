@@ -1,8 +1,11 @@
-"""Intune device compliance: which way each setting of a policy moves what a device must meet.
+"""Intune device compliance and app protection: which way each setting moves what a device must meet.
 
 The assignments say whose devices are evaluated (losing one, or adding an exclusion, leaves
-privileged users' devices unchecked); a higher minimum OS version or a lower Defender risk allowed
-strengthens; a required setting (a ``true``) turned off weakens.
+privileged users' devices unchecked); a higher minimum OS or Defender version or a lower threat
+level allowed strengthens; a required setting (a ``true``: required, enabled, blocked) turned off
+weakens; a shorter PIN or password, a longer time before the device locks, a longer expiry or
+fewer remembered passwords weakens. The same table judges iOS, Android, macOS and Windows
+policies, app protection (``managedAppProtection``) and the tenant's ``secureByDefault``.
 """
 
 from __future__ import annotations
@@ -10,8 +13,8 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from ztb.compare.classify.common import (
-    NEUTRAL, STRENGTHENS, WEAKENS, Field, Rule, Verdict, bool_verdict, field_words, fmt, is_list_of, rank_verdict,
-    rule, set_delta, text, unreadable,
+    NEUTRAL, STRENGTHENS, WEAKENS, Field, Rule, Verdict, bool_verdict, duration_verdict, field_words, fmt, is_list_of,
+    number, rank_verdict, rule, set_delta, text, unreadable,
 )
 from ztb.compare.values import item_key
 
@@ -40,10 +43,32 @@ def _assignments(f: Field) -> Verdict:
 
 def _os_minimum(f: Field) -> Verdict:
     o, n = _version(f.old), _version(f.new)
-    said = f"minimum OS version: {text(f.old)} → {text(f.new)}"
+    name = "minimum OS version" if f.last == "osMinimumVersion" else field_words(f.last)
+    said = f"{name}: {text(f.old)} → {text(f.new)}"
     if not n or (f.old is not None and not o):
         return Verdict(WEAKENS, said)
     return Verdict(NEUTRAL if o == n else (WEAKENS if n < o else STRENGTHENS), said)
+
+
+def _count(higher_is_stronger: bool):
+    """A number setting: PIN length, minutes before lock, days before expiry, passwords remembered."""
+    def judge(f: Field) -> Verdict:
+        o, n = number(f.old), number(f.new)
+        said = f"{field_words(f.last)}: {text(f.old)} → {text(f.new)}"
+        if n is None or (f.old is not None and o is None):
+            return Verdict(WEAKENS, said + (" (setting removed)" if f.new is None else " (not a number: treated as weakening)"))
+        if o is None or o == n:
+            return Verdict(NEUTRAL if o == n else STRENGTHENS, said)
+        return Verdict(STRENGTHENS if (n > o) == higher_is_stronger else WEAKENS, said)
+    return judge
+
+
+#: Password types from weakest to strongest (Intune's requiredPasswordType and Android's variants).
+PASSWORD_RANK = {"devicedefault": 0, "any": 0, "required": 1, "lowsecuritybiometric": 1, "numeric": 2, "numericcomplex": 3,
+                 "alphabetic": 4, "alphanumeric": 5, "alphanumericwithsymbols": 6}
+#: How far org data may travel from a protected app (app protection): lower is stronger.
+TRANSFER_RANK = {"none": 0, "blocked": 0, "managedapps": 1, "managedappswithpastein": 2, "managedappswithpasteinandout": 2,
+                 "allapps": 3}
 
 
 def _switch(f: Field) -> Optional[Verdict]:
@@ -57,7 +82,15 @@ def _switch(f: Field) -> Optional[Verdict]:
 RULES: tuple[Rule, ...] = (
     rule(r"assignments", _assignments),
     rule(r"", _os_minimum, last=r"osMinimumVersion$"),
+    rule(r"", _os_minimum, last=r"defenderVersion$"),
     rule(r"", lambda f: rank_verdict("Defender for Endpoint risk allowed", f.old, f.new, THREAT_RANK, higher_is_stronger=False),
-         last=r"deviceThreatProtectionRequiredSecurityLevel$"),
+         last=r"(deviceThreatProtectionRequiredSecurityLevel|advancedThreatProtectionRequiredSecurityLevel|maximumAllowedDeviceThreatLevel)$"),
+    rule(r"", _count(True), last=r"(password|passcode)MinimumLength$|minimumPinLength$|(password|passcode)PreviousPass\w*Count(ToBlock)?$"),
+    rule(r"", _count(False), last=r"(password|passcode)MinutesOfInactivityBefore(Lock|ScreenTimeout)$|(password|passcode)ExpirationDays$|maximumPinRetries$"),
+    rule(r"", lambda f: rank_verdict("required password type", f.old, f.new, PASSWORD_RANK), last=r"(password|passcode)RequiredType$"),
+    rule(r"", lambda f: rank_verdict(field_words(f.last), f.old, f.new, TRANSFER_RANK, higher_is_stronger=False),
+         last=r"allowed(Outbound|Inbound)\w+$"),
+    rule(r"", lambda f: duration_verdict(field_words(f.last), f.old, f.new),
+         last=r"periodBeforePinReset$|periodOffline\w+$"),
     rule(r"", _switch),
 )
