@@ -60,13 +60,14 @@ class FreshStackMocks(BaselineMocks):
         return [resource_id, outputs]
 
 
-def register(mocks: BaselineMocks, preview: bool, types: Iterable[str]) -> dict[str, tuple[str, struct_pb2.Struct]]:
+def register(mocks: BaselineMocks, preview: bool, types: Iterable[str],
+             values: Optional[dict[str, Any]] = None) -> dict[str, tuple[str, struct_pb2.Struct]]:
     """Each resource of ``types`` the real program registers, by name: its type and input Struct."""
     types = set(types)
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project="ztb", stack="dev", preview=preview, monitor=monitor)
     try:
-        run_program(mocks)
+        run_program(mocks, values)
     finally:
         pulumi.runtime.set_mocks(BaselineMocks(), project="ztb", stack="dev", preview=False)
         pulumi.runtime.set_all_config({})

@@ -12,16 +12,15 @@ from __future__ import annotations
 import base64
 import pickletools
 
-import pulumi
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from tests.conftest import BaselineMocks, run_program, stack_values
+from tests.conftest import BaselineMocks, stack_values
 from tests.doubles.graph import graph, graph_server  # noqa: F401 (fixtures)
-from tests.test_provider_host import (  # noqa: F401 (fixtures)
-    NONE, SOME, FreshStackMocks, RecordingMonitor, check, create, delete, diff, edited, engine, host, plain, read, update,
-    with_unknown,
+from tests.doubles.host import (  # noqa: F401 (fixtures)
+    NONE, SOME, FreshStackMocks, check, create, delete, diff, edited, engine, host, plain, read, update, with_unknown,
 )
+from tests.doubles.host import register as register_types
 from ztb.providers.app_protection import AppProtectionPolicyProvider
 from ztb.providers.compliance import DeviceCompliancePolicyProvider
 from ztb.providers.device_settings import DeviceManagementSettingsProvider
@@ -40,14 +39,7 @@ SECURE_BY_DEFAULT = "baseline-intune-settings-priv-dev-20"
 def register(mocks: BaselineMocks, preview: bool) -> dict:
     values = stack_values()
     values["ztb:deviceCompliance"] = {**values["ztb:deviceCompliance"], "secureByDefault": True}  # opted in: declared
-    monitor = RecordingMonitor(mocks)
-    pulumi.runtime.set_mocks(mocks, project="ztb", stack="dev", preview=preview, monitor=monitor)
-    try:
-        run_program(mocks, values)
-    finally:
-        pulumi.runtime.set_mocks(BaselineMocks(), project="ztb", stack="dev", preview=False)
-        pulumi.runtime.set_all_config({})
-    return {name: s for name, (typ, s) in monitor.registered.items() if typ in PROVIDERS}
+    return {name: s for name, (_, s) in register_types(mocks, preview, PROVIDERS, values).items()}
 
 
 @pytest.fixture(scope="module")
