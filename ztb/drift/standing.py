@@ -1,0 +1,84 @@
+"""Standing access: who holds a role in scope without asking for it, judged from the role schedules.
+
+Read by the one reader of role assignment and eligibility schedules,
+:mod:`ztb.tenant.role_access` (shared with `ztb readiness`); each finding has a verdict from the
+same words drift uses (``weakens`` / ``neutral``):
+
+- ``STANDING-<principal>-<role>``: a permanent active assignment to a role in scope (break-glass
+  accounts are excepted: they are listed as accepted, with the reason);
+- ``OUTSIDE-PIM-<principal>-<role>``: an active assignment with no schedule start, made directly
+  rather than through PIM (CISA MS.AAD.7.5; Maester's test reads it the same way);
+- ``PRIV-MAN-04``: the number of Global Administrators (eligible or active, break-glass excepted)
+  outside 2..4. Microsoft: fewer than five (Entra best practices); CISA MS.AAD.7.1v1: at least two
+  and at most eight. ztb defaults to Microsoft's range, which lies inside CISA's;
+- ``SYNCED-<principal>``: a privileged account synced from on-premises (an on-premises compromise
+  becomes a cloud one);
+- ``UNUSED-ELIG-<principal>-<role>``: an eligibility not activated in the window read.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from ztb.drift.report import Finding
+from ztb.model.baseline import Baseline
+
+GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"
+#: (fewest, most) Global Administrators: Microsoft's "fewer than five" with two for resilience; CISA's 2..8.
+MICROSOFT_RANGE = (2, 4)
+CISA_RANGE = (2, 8)
+STANDING = "standingAccess"
+KIND = "roleAssignment"
+
+
+def _short(i: str) -> str:
+    return i[:8]
+
+
+def standing_findings(b: Baseline, access: Any, break_glass: Iterable[str], limits: tuple[int, int] = MICROSOFT_RANGE) -> list[Finding]:
+    """Every standing-access finding over ``access`` (:class:`~ztb.tenant.role_access.RoleAccess`)."""
+    bg = {x.lower() for x in break_glass}
+    names = {r.template_id: r.name for r in b.scope}
+    out: list[Finding] = []
+    for h in access.holdings:
+        if h.role_id not in names or h.principal_id in bg:
+            continue
+        who = str((access.users.get(h.principal_id) or {}).get("userPrincipalName") or h.principal_id)
+        role = names[h.role_id]
+        if h.standing:
+            out.append(Finding(f"STANDING-{_short(h.principal_id)}-{_short(h.role_id)}", KIND, f"{who}: {role}", STANDING, "weakens",
+                               f"permanent active assignment to {role}: the privilege is there without activation, approval or "
+                               "MFA; make it eligible in PIM (time-bound)", [], h.principal_id))
+        if h.outside_pim:
+            out.append(Finding(f"OUTSIDE-PIM-{_short(h.principal_id)}-{_short(h.role_id)}", KIND, f"{who}: {role}", STANDING, "weakens",
+                               f"active assignment to {role} made outside PIM (no schedule start; CISA MS.AAD.7.5); remove it and "
+                               "grant the role through PIM", [], h.principal_id))
+        if h.eligible and access.since is not None and (h.principal_id, h.role_id) not in access.activated:
+            out.append(Finding(f"UNUSED-ELIG-{_short(h.principal_id)}-{_short(h.role_id)}", KIND, f"{who}: {role}", STANDING, "weakens",
+                               f"eligible for {role} and not activated since {access.since.strftime('%Y-%m-%d')}: a role nobody uses "
+                               "is attack surface; remove the eligibility (access review)", [], h.principal_id))
+    synced = sorted({h.principal_id for h in access.holdings if h.role_id in names and h.principal_id not in bg
+                     and (access.users.get(h.principal_id) or {}).get("onPremisesSyncEnabled") is True})
+    for pid in synced:
+        who = str(access.users[pid].get("userPrincipalName") or pid)
+        out.append(Finding(f"SYNCED-{_short(pid)}", KIND, who, STANDING, "weakens",
+                           "privileged account synced from on-premises: an on-premises compromise becomes a cloud one; use a "
+                           "cloud-only account for privileged roles", [], pid))
+    if GLOBAL_ADMINISTRATOR in names:
+        gas = {h.principal_id for h in access.holdings if h.role_id == GLOBAL_ADMINISTRATOR} - bg
+        low, high = limits
+        if not low <= len(gas) <= high:
+            out.append(Finding("PRIV-MAN-04", KIND, "Global Administrator count", STANDING, "weakens",
+                               f"{len(gas)} Global Administrators (eligible or active, break-glass excepted), outside {low}..{high}: "
+                               f"Microsoft recommends fewer than five, CISA MS.AAD.7.1v1 two to eight; "
+                               + ("remove assignments" if len(gas) > high else "assign a second administrator"), [], None))
+    return out
+
+
+def accepted_standing(b: Baseline, access: Any, break_glass: Iterable[str]) -> list[dict[str, Any]]:
+    """Break-glass accounts' permanent assignments: excepted on purpose, listed so nobody wonders."""
+    bg = {x.lower() for x in break_glass}
+    names = {r.template_id: r.name for r in b.scope}
+    return [{"id": h.principal_id, "displayName": f"{names[h.role_id]} (break-glass)",
+             "reason": "break-glass account: a permanent assignment is the point of it"}
+            for h in access.holdings if h.principal_id in bg and h.role_id in names and h.standing]
