@@ -28,6 +28,8 @@ GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"
 MICROSOFT_RANGE = (2, 4)
 CISA_RANGE = (2, 8)
 STANDING = "standingAccess"
+#: The control the Global Administrator count answers (a manual check until standing access is read).
+GLOBAL_ADMIN_CHECK = "PRIV-MAN-04"
 KIND = "roleAssignment"
 
 
@@ -68,7 +70,7 @@ def standing_findings(b: Baseline, access: Any, break_glass: Iterable[str], limi
         gas = {h.principal_id for h in access.holdings if h.role_id == GLOBAL_ADMINISTRATOR} - bg
         low, high = limits
         if not low <= len(gas) <= high:
-            out.append(Finding("PRIV-MAN-04", KIND, "Global Administrator count", STANDING, "weakens",
+            out.append(Finding(GLOBAL_ADMIN_CHECK, KIND, "Global Administrator count", STANDING, "weakens",
                                f"{len(gas)} Global Administrators (eligible or active, break-glass excepted), outside {low}..{high}: "
                                f"Microsoft recommends fewer than five, CISA MS.AAD.7.1v1 two to eight; "
                                + ("remove assignments" if len(gas) > high else "assign a second administrator"), [], None))
@@ -82,3 +84,60 @@ def accepted_standing(b: Baseline, access: Any, break_glass: Iterable[str]) -> l
     return [{"id": h.principal_id, "displayName": f"{names[h.role_id]} (break-glass)",
              "reason": "break-glass account: a permanent assignment is the point of it"}
             for h in access.holdings if h.principal_id in bg and h.role_id in names and h.standing]
+
+
+#: The window in which an eligibility must have been activated (a quarter: access reviews' usual cadence).
+REVIEW_WINDOW_DAYS = 90
+NOT_CHECKED = ("standing access (permanent, outside PIM, synced, unused eligibilities) and PRIV-MAN-04 are read live from the role "
+               "schedules: run `ztb drift --standing-access` or `ztb readiness`")
+
+
+def break_glass_of(b: Baseline, snap: dict[str, Any]) -> set[str]:
+    """The break-glass accounts: configured by ID, and the members of the emergency-access group in the snapshot."""
+    from ztb.model import groups as g
+    from ztb.tenant.groups import group_ids, match_groups
+
+    out = {u.lower() for u in b.emergency.user_ids}
+    gid = group_ids(match_groups(b, snap["groups"])).get(g.EMERGENCY, "").lower()
+    for grp in snap["groups"]:
+        if str(grp["id"]).lower() == gid:
+            out |= {str(m["id"]).lower() for m in grp.get("members") or []}
+    return out
+
+
+def apply(report: Any, b: Baseline, access: Any, snap: dict[str, Any]) -> None:
+    """Add the standing-access findings (and the break-glass exceptions) to a drift report, in place."""
+    bg = break_glass_of(b, snap)
+    report.findings.extend(standing_findings(b, access, bg))
+    report.accepted.extend(accepted_standing(b, access, bg))
+    report.not_checked.pop(GLOBAL_ADMIN_CHECK, None)
+
+
+def read_live(b: Baseline, tenant: str, graph_url: Any = None) -> Any:
+    """The role schedules of the roles in scope, read live (read-only), for the snapshot's ``tenant``."""
+    import logging
+    from datetime import datetime, timedelta, timezone
+
+    from ztb.errors import ZtbError
+    from ztb.graph.client import GraphClient
+    from ztb.graph.errors import GraphError
+    from ztb.graph.permissions import fix_for
+    from ztb.graph.redact import redact, redacted_logs
+    from ztb.tenant.role_access import read_role_access
+
+    logging.getLogger("azure.identity").setLevel(logging.CRITICAL)
+    since = datetime.now(timezone.utc) - timedelta(days=REVIEW_WINDOW_DAYS)
+    with redacted_logs():
+        try:
+            with GraphClient(graph_url) as client:
+                access = client.run(lambda g: read_role_access(g, [r.template_id for r in b.scope], since))
+                tenants = client.token_tenants()
+        except GraphError as e:
+            fix = fix_for(e)
+            raise ZtbError(redact(f"reading the role schedules failed, nothing was compared: {e}" + (f"; {fix}" if fix else ""))) from None
+        except ValueError as e:
+            raise ZtbError(redact(str(e))) from None
+    if tenants and {t.lower() for t in tenants} != {tenant.lower()}:
+        raise ZtbError(f"the role schedules were read from tenant {', '.join(sorted(tenants))} but the snapshot is of tenant {tenant}; "
+                       "sign in to the snapshot's tenant")
+    return access
