@@ -71,6 +71,7 @@ class ReadinessTenant:
         self.activations: list[dict] = []
         self.policies = copy.deepcopy(snapshot["conditionalAccessPolicies"])
         self.now = datetime.now(timezone.utc)
+        double.organization_id = snapshot["tenantId"]
         routes = self.routes()
         original = double._routes
         double._routes = lambda: routes + original()  # type: ignore[method-assign]

@@ -102,3 +102,9 @@ def test_unreadable_role_schedules_exit_1_naming_the_permission(tenant, graph):
     graph.fail("GET", r"roleEligibilityScheduleInstances", 403, times=100)
     result, _ = drift(tenant)
     assert result.exit_code == 1 and "RoleManagement.Read.Directory" in result.stderr and result.stdout == ""
+
+
+def test_role_schedules_of_another_tenant_are_refused(tenant, graph):
+    graph.organization_id = "cab01047-8ad9-4792-8e42-569340767f1b"
+    result, _ = drift(tenant)
+    assert result.exit_code == 1 and "cannot be vouched for" in result.stderr

@@ -199,3 +199,18 @@ def test_global_admin_role_through_a_group_puts_its_members_in_scope(graph, conf
     result = run(config, "--format", "json")
     found = people(result)
     assert any("through group Tier 0 admins" in w for w in found[member]["inScopeBecause"])
+
+
+def test_another_tenant_is_refused_in_one_line(graph, config):
+    sample_tenant(graph, config)
+    graph.organization_id = "cab01047-8ad9-4792-8e42-569340767f1b"
+    result = run(config)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert "ztb:tenantId" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_unverifiable_tenant_is_refused(graph, config):
+    sample_tenant(graph, config)
+    graph.organization_id = None  # 403: no Organization.Read.All, and the test token carries no tid claim
+    result = run(config)
+    assert result.exit_code == 1 and "cannot verify which tenant" in result.stderr

@@ -45,6 +45,8 @@ class Tenant:
     member_of: Optional[dict[str, set[str]]] = None
     #: Source -> why it could not be read (permission or licence named).
     missing: dict[str, str] = field(default_factory=dict)
+    #: What /organization said (tenant IDs, or why none): evidence of the tenant beside the token.
+    organization: tuple[list[str], str] = ([], "")
 
 
 def _why(err: Any) -> str:
@@ -61,14 +63,15 @@ def _why(err: Any) -> str:
 async def _scope_reads(g: Any, b: Baseline, since: datetime) -> Tenant:
     from ztb.graph.client import V1
     from ztb.graph.transport import gather
-    from ztb.tenant.export import _groups, stack_group_names, watched_group_ids
+    from ztb.tenant.export import _groups, _organization, stack_group_names, watched_group_ids
     from ztb.tenant.groups import group_ids, match_groups
     from ztb.tenant.people import read_users, transitive_user_members
     from ztb.tenant.role_access import read_role_access
 
-    by_name, by_id, policies, access = await gather([
+    by_name, by_id, policies, access, organization = await gather([
         _groups(g, "displayName", stack_group_names(b)), _groups(g, "id", watched_group_ids(b)) if watched_group_ids(b) else _none(),
-        g.list_all("/identity/conditionalAccess/policies", None, V1), read_role_access(g, [r.template_id for r in b.scope], since)])
+        g.list_all("/identity/conditionalAccess/policies", None, V1), read_role_access(g, [r.template_id for r in b.scope], since),
+        _organization(g)])
     groups = {str(x["id"]).lower(): x for x in list(by_name) + list(by_id)}
     ids = group_ids(match_groups(b, groups.values()))
     for c in b.of_kind("group"):
@@ -87,7 +90,7 @@ async def _scope_reads(g: Any, b: Baseline, since: datetime) -> Tenant:
     if unread:
         known.update(await read_users(g, unread))
     names = {k: str(v.get("displayName") or k) for k, v in groups.items()}
-    return Tenant(ids, names, members, access, known, policies)
+    return Tenant(ids, names, members, access, known, policies, organization=organization)
 
 
 async def _none() -> list:
@@ -142,9 +145,7 @@ def read(b: Baseline, since: datetime, graph_url: Optional[str] = None, client: 
             raise ReadinessError(redact(f"reading the tenant failed, nothing was judged: {_why(e)}")) from None
         except ValueError as e:  # a malformed --graph-url, ZTB_ACCESS_TOKEN or ZTB_GRAPH_* limit
             raise ReadinessError(redact(str(e))) from None
-    tenant = next(iter(tenants)) if len(tenants) == 1 else ""
-    configured = (b.config.tenantId or "").lower()
-    if configured and tenant and tenant.lower() != configured:
-        raise ReadinessError(f"Graph answered for tenant {tenant} (the access token's tid claim) but the stack config names tenant "
-                             f"{configured} (ztb:tenantId); sign in to the stack's tenant or pass the right --config")
-    return t, tenant
+    from ztb.tenant.export import verify_tenant
+
+    # The tenant is what the token and /organization say, checked against ztb:tenantId, as export checks it.
+    return t, verify_tenant(b, tenants, [], *t.organization)
