@@ -214,3 +214,17 @@ def test_an_unverifiable_tenant_is_refused(graph, config):
     graph.organization_id = None  # 403: no Organization.Read.All, and the test token carries no tid claim
     result = run(config)
     assert result.exit_code == 1 and "cannot verify which tenant" in result.stderr
+
+
+def test_break_glass_missing_from_a_report_only_baseline_policy_is_caught(graph, config):
+    t = sample_tenant(graph, config)
+    policy = next(p for p in t.policies if " PRIV-CA-03 " in p["displayName"])
+    assert policy["state"] == "enabledForReportingButNotEnforced"
+    policy["conditions"]["users"]["excludeUsers"] = []
+    policy["conditions"]["users"]["excludeGroups"] = []
+    privileged = next(g["id"] for g in t.groups if g["displayName"] == "ZTB Privileged Users")
+    t.add_member(privileged, BREAK_GLASS[0])
+    result = run(config, "--format", "json")
+    assert result.exit_code == 2
+    bg = {b["id"]: b for b in json.loads(result.stdout)["breakGlass"]}
+    assert "PRIV-CA-03" in bg[BREAK_GLASS[0]]["summary"]

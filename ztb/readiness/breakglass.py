@@ -1,5 +1,6 @@
 """The break-glass checklist: excluded from EVERY enabled Conditional Access policy in the tenant
-(not only the baseline's: one tenant-wide MFA policy without the exclusion locks the way back in),
+(not only the baseline's: one tenant-wide MFA policy without the exclusion locks the way back in)
+and from the baseline's policies in whatever state (they are what enforcement switches on),
 cloud-only, holding a phishing-resistant method, and not used in the window."""
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ztb.catalogue import strengths
-from ztb.readiness.checks import METHOD_COMBINATION, METHOD_FIX
+from ztb.readiness.checks import METHOD_COMBINATION
 from ztb.readiness.verdicts import Check, CheckName, Person, Status
 
 
@@ -36,7 +37,9 @@ def break_glass(uid: str, t: Any, ours: dict[str, tuple[str, str]], since: str) 
     else:
         groups = t.member_of.get(uid, set())
         roles = {h.role_id for h in t.access.of(uid) if not h.eligible}
-        caught = [p for p in t.policies if str(p.get("state") or "") == "enabled" and catches(p, uid, groups, roles)]
+        # Every enabled policy, and the baseline's policies whatever their state: enforcing is what is being gated.
+        judged = [p for p in t.policies if str(p.get("state") or "") == "enabled" or str(p["id"]).lower() in ours]
+        caught = [p for p in judged if catches(p, uid, groups, roles)]
         if caught:
             names = "; ".join(f"'{p.get('displayName', '')}' ({p['id']}, {ours[str(p['id']).lower()][0] if str(p['id']).lower() in ours else 'not in the baseline'})"
                               for p in caught)
@@ -45,8 +48,8 @@ def break_glass(uid: str, t: Any, ours: dict[str, tuple[str, str]], since: str) 
                                        "ztb:acceptedUnmanagedPolicies only once it excludes it)",
                                        [ours[str(p['id']).lower()][0] if str(p['id']).lower() in ours else str(p["id"]) for p in caught]))
         else:
-            enabled = sum(1 for p in t.policies if str(p.get("state") or "") == "enabled")
-            person.checks.append(Check(CheckName.EXCLUDED, Status.READY, f"excluded from all {enabled} enabled policies"))
+            person.checks.append(Check(CheckName.EXCLUDED, Status.READY,
+                                       f"excluded from all {len(judged)} policies that are or will be enforced (enabled, or the baseline's)"))
     person.checks.append(
         Check(CheckName.CLOUD_ONLY, Status.BLOCKED, "synced from on-premises: an on-premises outage or compromise takes the way back in with it",
               "use a cloud-only account (*.onmicrosoft.com) as break-glass", ["PRIV-GRP-02"])
@@ -72,4 +75,4 @@ def break_glass(uid: str, t: Any, ours: dict[str, tuple[str, str]], since: str) 
     return person
 
 
-__all__ = ["METHOD_FIX", "break_glass", "catches"]
+__all__ = ["break_glass", "catches"]

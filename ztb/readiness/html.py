@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from html import escape
 
-from ztb.readiness.verdicts import REPORT_ONLY_RESULTS, Person, Readiness, Status
+from ztb.readiness.verdicts import REPORT_ONLY_RESULTS, Person, Readiness
 
 COLOURS = {"reportOnlyFailure": "#c62828", "reportOnlyInterrupted": "#ef6c00", "reportOnlySuccess": "#2e7d32", "reportOnlyNotApplied": "#9e9e9e"}
 STYLE = """body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0;width:100%}
