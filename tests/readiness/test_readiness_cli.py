@@ -228,3 +228,38 @@ def test_break_glass_missing_from_a_report_only_baseline_policy_is_caught(graph,
     assert result.exit_code == 2
     bg = {b["id"]: b for b in json.loads(result.stdout)["breakGlass"]}
     assert "PRIV-CA-03" in bg[BREAK_GLASS[0]]["summary"]
+
+
+def test_a_throttled_batch_part_is_read_again_after_its_retry_after(graph, config):
+    sample_tenant(graph, config)
+    graph.fail("GET", r"/auditLogs/signIns", 429, headers={"Retry-After": "3"}, times=1)
+    result = run(config, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert 3.0 in graph.sleeps
+    throttled = [r for r in graph.batched if r.path.endswith("/signIns")]
+    again = [r for r in graph.requests if r.path.endswith("/signIns")]
+    assert throttled and again and again[0].query["$filter"] == throttled[0].query["$filter"]
+
+
+@pytest.mark.parametrize("pattern, body, words", [
+    (r"/auditLogs/signIns", {"value": [{"userId": READY, "createdDateTime": "2026-01-01T00:00:00Z"}]}, "sign-in logs could not be read"),
+    (r"userRegistrationDetails", {"value": 5}, "registration details could not be read"),
+    (r"userRegistrationDetails", {"value": ["not an object"]}, "registration details could not be read"),
+    (r"/managedDevices", {"error": "no value list"}, "Intune managed devices could not be read"),
+])
+def test_a_malformed_evidence_answer_is_never_ready(graph, config, pattern, body, words):
+    sample_tenant(graph, config)
+    graph.fail("GET", pattern, 200, body, times=100)
+    result = run(config, "--format", "json")
+    assert result.exit_code == 1, result.output
+    assert words in result.stderr
+
+
+@pytest.mark.parametrize("member", ["../../users/x", "not-a-guid", "0b5e0a11-0000-4000-8000-00000000000z"])
+def test_a_member_that_is_not_an_object_id_stops_the_read_in_one_line(graph, config, member):
+    t = sample_tenant(graph, config)
+    privileged = next(g["id"] for g in t.groups if g["displayName"] == "ZTB Privileged Users")
+    t.add_member(privileged, member)
+    result = run(config)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1 and "is not a GUID" in result.stderr
