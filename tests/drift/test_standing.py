@@ -108,3 +108,20 @@ def test_role_schedules_of_another_tenant_are_refused(tenant, graph):
     graph.organization_id = "cab01047-8ad9-4792-8e42-569340767f1b"
     result, _ = drift(tenant)
     assert result.exit_code == 1 and "cannot be vouched for" in result.stderr
+
+
+def test_cisa_range_accepts_five_global_administrators(tenant, tmp_path):
+    import yaml
+
+    doc = yaml.safe_load(SAMPLE_STACK.read_text())
+    doc["config"]["ztb:globalAdministratorRange"] = "cisa"
+    config = tmp_path / "Pulumi.cisa.yaml"
+    config.write_text(yaml.safe_dump(doc, sort_keys=False))
+    for n in range(3):
+        oid = f"ad000000-0000-4000-8000-00000000002{n}"
+        tenant.user(oid, f"extra{n}@contoso.com")
+        tenant.eligibility(oid, GA, activated_hours_ago=1)
+    result = CliRunner().invoke(command, ["--config", str(config), "--snapshot", str(tenant.snapshot_path), "--standing-access",
+                                          "--format", "json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert not [f for f in json.loads(result.stdout)["findings"] if f["controlId"] == "PRIV-MAN-04"]

@@ -10,7 +10,8 @@ same words drift uses (``weakens`` / ``neutral``):
   rather than through PIM (CISA MS.AAD.7.5; Maester's test reads it the same way);
 - ``PRIV-MAN-04``: the number of Global Administrators (eligible or active, break-glass excepted)
   outside 2..4. Microsoft: fewer than five (Entra best practices); CISA MS.AAD.7.1v1: at least two
-  and at most eight. ztb defaults to Microsoft's range, which lies inside CISA's;
+  and at most eight. ztb defaults to Microsoft's range, which lies inside CISA's
+  (``ztb:globalAdministratorRange: cisa`` accepts up to eight);
 - ``SYNCED-<principal>``: a privileged account synced from on-premises (an on-premises compromise
   becomes a cloud one);
 - ``UNUSED-ELIG-<principal>-<role>``: an eligibility not activated in the window read.
@@ -27,6 +28,8 @@ GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"
 #: (fewest, most) Global Administrators: Microsoft's "fewer than five" with two for resilience; CISA's 2..8.
 MICROSOFT_RANGE = (2, 4)
 CISA_RANGE = (2, 8)
+#: ``ztb:globalAdministratorRange`` -> the range it names.
+RANGES = {"microsoft": MICROSOFT_RANGE, "cisa": CISA_RANGE}
 STANDING = "standingAccess"
 #: The control the Global Administrator count answers (a manual check until standing access is read).
 GLOBAL_ADMIN_CHECK = "PRIV-MAN-04"
@@ -37,9 +40,10 @@ def _short(i: str) -> str:
     return i[:8]
 
 
-def standing_findings(b: Baseline, access: Any, break_glass: Iterable[str], limits: tuple[int, int] = MICROSOFT_RANGE) -> list[Finding]:
+def standing_findings(b: Baseline, access: Any, break_glass: Iterable[str]) -> list[Finding]:
     """Every standing-access finding over ``access`` (:class:`~ztb.tenant.role_access.RoleAccess`)."""
     bg = {x.lower() for x in break_glass}
+    limits = RANGES[b.config.globalAdministratorRange]
     names = {r.template_id: r.name for r in b.scope}
     out: list[Finding] = []
     for h in access.holdings:
@@ -71,7 +75,8 @@ def standing_findings(b: Baseline, access: Any, break_glass: Iterable[str], limi
         low, high = limits
         if not low <= len(gas) <= high:
             out.append(Finding(GLOBAL_ADMIN_CHECK, KIND, "Global Administrator count", STANDING, "weakens",
-                               f"{len(gas)} Global Administrators (eligible or active, break-glass excepted), outside {low}..{high}: "
+                               f"{len(gas)} Global Administrators (eligible or active, break-glass excepted), outside {low}..{high} "
+                               f"(ztb:globalAdministratorRange {b.config.globalAdministratorRange}): "
                                f"Microsoft recommends fewer than five, CISA MS.AAD.7.1v1 two to eight; "
                                + ("remove assignments" if len(gas) > high else "assign a second administrator"), [], None))
     return out
