@@ -272,9 +272,21 @@ def test_every_collection_export_reads_has_one_permission_row():
         assert permission_for(path) is not None, path
     for path in ("/groups", "/groups/x/members", "/groups/x/owners", ORGANIZATION, "/beta/deviceManagement/deviceCompliancePolicies"):
         assert permission_for(path) is not None, path
-    assert permission_for("/groupsX") is None and permission_for("/users") is None
-    assert fix_for(GraphError("GET", "/users", 403)).startswith("grant the identity")
-    assert fix_for(GraphError("GET", "/users", 500)) == ""
+    assert permission_for("/groupsX") is None and permission_for("/applications") is None
+    assert fix_for(GraphError("GET", "/applications", 403)).startswith("grant the identity")
+    assert fix_for(GraphError("GET", "/applications", 500)) == ""
+
+
+def test_every_collection_readiness_reads_has_one_permission_row_and_the_readme_shows_them():
+    from tests.conftest import REPO
+    from ztb.graph.permissions import READINESS_PERMISSIONS, markdown_table
+    from ztb.tenant import evidence, role_access
+
+    for path in (evidence.REGISTRATION, evidence.DEVICES, evidence.SIGN_INS, "/users", "/users/x/transitiveMemberOf",
+                 "/groups/x/transitiveMembers", role_access.ASSIGNMENTS, role_access.ELIGIBILITIES, role_access.ACTIVATION_REQUESTS):
+        assert permission_for(path) is not None, path
+    assert fix_for(GraphError("GET", evidence.SIGN_INS, 403)).startswith("grant the application permission AuditLog.Read.All")
+    assert markdown_table(READINESS_PERMISSIONS) in (REPO / "README.md").read_text(encoding="utf-8")
 
 
 def test_the_readme_permission_table_is_the_code_table():

@@ -195,3 +195,15 @@ def test_preview_is_json_with_the_policy_pack_and_up_is_unattended_with_it():
     assert previews and all("--json" in c and "policy" in _values(c, "--policy-pack") for c in previews)
     assert len(ups) == 1 and "--yes" in ups[0] and _values(ups[0], "--policy-pack") == ["policy"]
     assert not any(c[:2] == ["pulumi", "up"] for c in commands(workflow("pr-review.yml"))), "a pull request never deploys"
+
+
+def test_deploy_gates_enforcement_on_readiness_before_pulumi_up():
+    doc = workflow("deploy.yml")
+    runs = commands(doc)
+    names = [" ".join(c[:2]) for c in runs]
+    review_json = next(i for i, c in enumerate(runs) if c[:2] == ["venv/bin/ztb", "review"] and "json" in c)
+    readiness = next(i for i, c in enumerate(runs) if c[:2] == ["venv/bin/ztb", "readiness"])
+    up = next(i for i, c in enumerate(runs) if c[:2] == ["pulumi", "up"])
+    assert review_json < readiness < up, names
+    gate = next(s["run"] for s in steps(doc) if "ztb readiness" in (s.get("run") or ""))
+    assert ".enforcesMore | length > 0" in gate and "exit $status" in gate and "|| status=$?" in gate

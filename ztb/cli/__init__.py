@@ -1,4 +1,4 @@
-"""The `ztb` command line: plan, roles, export, drift and review of the privileged baseline.
+"""The `ztb` command line: plan, roles, export, drift, review and readiness of the privileged baseline.
 
 Exit codes follow `terraform plan -detailed-exitcode`: 0 in sync or nothing to do, 2 drift or
 changes, 1 error; `ztb review --fail-on weakens` adds 3 (ztb/cli/exit_codes.py). Errors are one line
@@ -13,7 +13,7 @@ import os
 import click
 
 from ztb import __version__
-from ztb.cli import drift, export, plan, review, roles
+from ztb.cli import drift, export, plan, readiness, review, roles
 from ztb.cli.base import ZtbGroup
 
 
@@ -28,6 +28,7 @@ cli.add_command(roles.command, "roles")
 cli.add_command(review.command, "review")
 cli.add_command(export.command, "export")
 cli.add_command(drift.command, "drift")
+cli.add_command(readiness.command, "readiness")
 
 
 def main() -> None:

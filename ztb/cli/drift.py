@@ -19,7 +19,10 @@ FORMATS = ["text", "markdown", "json", "junit", "sarif"]
 @click.option("--previous", default=None, type=click.Path(dir_okay=False), help="An earlier `--format json` result: mark findings new, persisting or fixed.")
 @graph_url_option
 @click.option("--out", "out", default=None, type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")
-def command(config_path: str, snapshot_path: str | None, fmt: str, previous: str | None, graph_url: str | None, out: str | None) -> None:
+@click.option("--standing-access", is_flag=True, default=False,
+              help="Also read the role schedules live (read-only) and report standing access and PRIV-MAN-04.")
+def command(config_path: str, snapshot_path: str | None, fmt: str, previous: str | None, graph_url: str | None, out: str | None,
+            standing_access: bool = False) -> None:
     """Compare the tenant with the baseline and report drift per control ID.
 
     Each finding is missing, changed (every field with desired and actual value), notEnforced
@@ -36,6 +39,7 @@ def command(config_path: str, snapshot_path: str | None, fmt: str, previous: str
         ztb drift --config Pulumi.prod.yaml                       # live, read-only Graph
         ztb drift --snapshot tenant.json --format sarif --out drift.sarif
         ztb drift --format json --previous last.json --out now.json
+        ztb drift --snapshot tenant.json --standing-access          # + who holds roles, live
     """
     from ztb.cli.outfile import write_output
     from ztb.drift import formats as drift_formats
@@ -49,6 +53,10 @@ def command(config_path: str, snapshot_path: str | None, fmt: str, previous: str
     try:
         snap = load(snapshot_path) if snapshot_path else read_tenant_live(baseline, graph_url)
         report = detect(baseline, snap)
+        if standing_access:
+            from ztb.drift import standing
+
+            standing.apply(report, baseline, standing.read_live(baseline, str(snap.get("tenantId") or ""), graph_url), snap)
         if previous:
             mark_history(report, load_previous(previous))
     except (SnapshotError, DriftError) as e:  # may quote the file or the tenant: no secret in the line

@@ -253,6 +253,10 @@ class BaselineConfig(_Strict):
     reportOnlyControls: list[str] = Field(default_factory=list, description="Control IDs that stay report-only while the rest enforce.")
     namePrefix: str = "ZTB"
     tenantId: Optional[str] = None
+    globalAdministratorRange: Literal["microsoft", "cisa"] = Field(
+        default="microsoft",
+        description="How many Global Administrators PRIV-MAN-04 accepts: microsoft 2-4 (fewer than five), cisa 2-8 (MS.AAD.7.1v1).",
+    )
     emergencyAccessGroupId: Optional[str] = None
     emergencyAccessUserIds: list[str] = Field(default_factory=list)
     conditionalAccessExclusionGroupId: Optional[str] = None

@@ -278,6 +278,10 @@ def not_checked(b: Baseline) -> dict[str, str]:
             out[c.id] = f"manual check: {c.instructions}"
         elif c.kind == "roleEligibility":
             out[c.id] = "eligible assignments are not part of the snapshot; check them in PIM"
+    from ztb.drift.standing import GLOBAL_ADMIN_CHECK, NOT_CHECKED
+
+    if GLOBAL_ADMIN_CHECK in out:
+        out[GLOBAL_ADMIN_CHECK] = NOT_CHECKED
     return out
 
 

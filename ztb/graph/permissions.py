@@ -38,6 +38,17 @@ READ_PERMISSIONS: tuple[Permission, ...] = (
     Permission("/organization", "Organization.Read.All", "the tenant ID (optional: the token and PIM policy IDs also name it)", False),
 )
 
+#: Read-only application permissions of `ztb readiness` beyond the export set (least privileged, per Microsoft's
+#: permission tables of each list API). ``/roleManagement/directory`` (schedule instances and activation
+#: requests) and ``/groups`` (transitive members) are covered by READ_PERMISSIONS.
+READINESS_PERMISSIONS: tuple[Permission, ...] = (
+    Permission("/reports/authenticationMethods/userRegistrationDetails", "AuditLog.Read.All",
+               "authentication-method registration details (readiness; Entra ID P1)"),
+    Permission("/deviceManagement/managedDevices", "DeviceManagementManagedDevices.Read.All", "Intune managed devices (readiness)"),
+    Permission("/auditLogs/signIns", "AuditLog.Read.All", "sign-in logs with report-only outcomes (readiness; Entra ID P1)"),
+    Permission("/users", "User.Read.All", "users in scope: names, cloud-only or synced, group memberships (readiness, standing access)"),
+)
+
 SIGN_IN_AGAIN = "sign in again: `az login` on a laptop, azure/login with OIDC in a pipeline, or a fresh ZTB_ACCESS_TOKEN"
 
 
@@ -51,7 +62,7 @@ def _path(resource: str) -> str:
 def permission_for(resource: str) -> Optional[Permission]:
     """The table row whose path is the longest prefix of ``resource`` (``/beta`` ignored)."""
     path = _path(resource)
-    rows = [p for p in READ_PERMISSIONS if path == p.path or path.startswith(p.path + "/")]
+    rows = [p for p in READ_PERMISSIONS + READINESS_PERMISSIONS if path == p.path or path.startswith(p.path + "/")]
     return max(rows, key=lambda p: len(p.path)) if rows else None
 
 
@@ -73,15 +84,15 @@ def fix_for(err: GraphError) -> str:
     return ""
 
 
-def markdown_table() -> str:
-    """The README's permission table, from READ_PERMISSIONS."""
+def markdown_table(rows: tuple[Permission, ...] = READ_PERMISSIONS) -> str:
+    """The README's permission table, from READ_PERMISSIONS (or ``rows``)."""
     lines = ["| permission | for |", "|---|---|"]
     by_permission: dict[str, list[str]] = {}
-    for p in READ_PERMISSIONS:
+    for p in rows:
         by_permission.setdefault(p.permission, []).append(p.reads)
     for permission, reads in by_permission.items():
         lines.append(f"| `{permission}` | {', '.join(reads)} |")
     return "\n".join(lines)
 
 
-__all__ = ["READ_PERMISSIONS", "SIGN_IN_AGAIN", "Permission", "fix_for", "markdown_table", "permission_for", "required_permissions"]
+__all__ = ["READINESS_PERMISSIONS", "READ_PERMISSIONS", "SIGN_IN_AGAIN", "Permission", "fix_for", "markdown_table", "permission_for", "required_permissions"]

@@ -129,6 +129,8 @@ class Review:
         return [d for d in self.diagnostics if d.severity == "error"]
 
     def as_dict(self) -> dict[str, Any]:
+        from ztb.review.enforcement import enforces_more
+
         impacts = {i: sum(c.verdict.impact == i for c in self.changes) for i in IMPACT_ORDER}
         return {
             "stack": self.stack,
@@ -140,5 +142,7 @@ class Review:
             "drift": [c.as_dict() for c in self.drift],
             "diagnostics": [d.as_dict() for d in self.diagnostics],
             "notes": list(self.notes),
+            # What can stop someone signing in who could before: the deploy workflow runs `ztb readiness` first.
+            "enforcesMore": enforces_more(self),
         }
 

@@ -1,0 +1,151 @@
+"""Standing access: who holds a role in scope without asking for it, judged from the role schedules.
+
+Read by the one reader of role assignment and eligibility schedules,
+:mod:`ztb.tenant.role_access` (shared with `ztb readiness`); each finding has a verdict from the
+same words drift uses (``weakens`` / ``neutral``):
+
+- ``STANDING-<principal>-<role>``: a permanent active assignment to a role in scope (break-glass
+  accounts are excepted: they are listed as accepted, with the reason);
+- ``OUTSIDE-PIM-<principal>-<role>``: an active assignment with no schedule start, made directly
+  rather than through PIM (CISA MS.AAD.7.5; Maester's test reads it the same way);
+- ``PRIV-MAN-04``: the number of Global Administrators (eligible or active, break-glass excepted)
+  outside 2..4. Microsoft: fewer than five (Entra best practices); CISA MS.AAD.7.1v1: at least two
+  and at most eight. ztb defaults to Microsoft's range, which lies inside CISA's
+  (``ztb:globalAdministratorRange: cisa`` accepts up to eight);
+- ``SYNCED-<principal>``: a privileged account synced from on-premises (an on-premises compromise
+  becomes a cloud one);
+- ``UNUSED-ELIG-<principal>-<role>``: an eligibility not activated in the window read.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from ztb.drift.report import Finding
+from ztb.model.baseline import Baseline
+
+GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"
+#: (fewest, most) Global Administrators: Microsoft's "fewer than five" with two for resilience; CISA's 2..8.
+MICROSOFT_RANGE = (2, 4)
+CISA_RANGE = (2, 8)
+#: ``ztb:globalAdministratorRange`` -> the range it names.
+RANGES = {"microsoft": MICROSOFT_RANGE, "cisa": CISA_RANGE}
+STANDING = "standingAccess"
+#: The control the Global Administrator count answers (a manual check until standing access is read).
+GLOBAL_ADMIN_CHECK = "PRIV-MAN-04"
+KIND = "roleAssignment"
+
+
+def _short(i: str) -> str:
+    return i[:8]
+
+
+def standing_findings(b: Baseline, access: Any, break_glass: Iterable[str]) -> list[Finding]:
+    """Every standing-access finding over ``access`` (:class:`~ztb.tenant.role_access.RoleAccess`)."""
+    bg = {x.lower() for x in break_glass}
+    limits = RANGES[b.config.globalAdministratorRange]
+    names = {r.template_id: r.name for r in b.scope}
+    out: list[Finding] = []
+    for h in access.holdings:
+        if h.role_id not in names or h.principal_id in bg:
+            continue
+        who = str((access.users.get(h.principal_id) or {}).get("userPrincipalName") or h.principal_id)
+        role = names[h.role_id]
+        if h.standing:
+            out.append(Finding(f"STANDING-{_short(h.principal_id)}-{_short(h.role_id)}", KIND, f"{who}: {role}", STANDING, "weakens",
+                               f"permanent active assignment to {role}: the privilege is there without activation, approval or "
+                               "MFA; make it eligible in PIM (time-bound)", [], h.principal_id))
+        if h.outside_pim:
+            out.append(Finding(f"OUTSIDE-PIM-{_short(h.principal_id)}-{_short(h.role_id)}", KIND, f"{who}: {role}", STANDING, "weakens",
+                               f"active assignment to {role} made outside PIM (no schedule start; CISA MS.AAD.7.5); remove it and "
+                               "grant the role through PIM", [], h.principal_id))
+        if h.eligible and access.since is not None and (h.principal_id, h.role_id) not in access.activated:
+            out.append(Finding(f"UNUSED-ELIG-{_short(h.principal_id)}-{_short(h.role_id)}", KIND, f"{who}: {role}", STANDING, "weakens",
+                               f"eligible for {role} and not activated since {access.since.strftime('%Y-%m-%d')}: a role nobody uses "
+                               "is attack surface; remove the eligibility (access review)", [], h.principal_id))
+    synced = sorted({h.principal_id for h in access.holdings if h.role_id in names and h.principal_id not in bg
+                     and (access.users.get(h.principal_id) or {}).get("onPremisesSyncEnabled") is True})
+    for pid in synced:
+        who = str(access.users[pid].get("userPrincipalName") or pid)
+        out.append(Finding(f"SYNCED-{_short(pid)}", KIND, who, STANDING, "weakens",
+                           "privileged account synced from on-premises: an on-premises compromise becomes a cloud one; use a "
+                           "cloud-only account for privileged roles", [], pid))
+    if GLOBAL_ADMINISTRATOR in names:
+        gas = {h.principal_id for h in access.holdings if h.role_id == GLOBAL_ADMINISTRATOR} - bg
+        low, high = limits
+        if not low <= len(gas) <= high:
+            out.append(Finding(GLOBAL_ADMIN_CHECK, KIND, "Global Administrator count", STANDING, "weakens",
+                               f"{len(gas)} Global Administrators (eligible or active, break-glass excepted), outside {low}..{high} "
+                               f"(ztb:globalAdministratorRange {b.config.globalAdministratorRange}): "
+                               f"Microsoft recommends fewer than five, CISA MS.AAD.7.1v1 two to eight; "
+                               + ("remove assignments" if len(gas) > high else "assign a second administrator"), [], None))
+    return out
+
+
+def accepted_standing(b: Baseline, access: Any, break_glass: Iterable[str]) -> list[dict[str, Any]]:
+    """Break-glass accounts' permanent assignments: excepted on purpose, listed so nobody wonders."""
+    bg = {x.lower() for x in break_glass}
+    names = {r.template_id: r.name for r in b.scope}
+    return [{"id": h.principal_id, "displayName": f"{names[h.role_id]} (break-glass)",
+             "reason": "break-glass account: a permanent assignment is the point of it"}
+            for h in access.holdings if h.principal_id in bg and h.role_id in names and h.standing]
+
+
+#: The window in which an eligibility must have been activated (a quarter: access reviews' usual cadence).
+REVIEW_WINDOW_DAYS = 90
+NOT_CHECKED = ("standing access (permanent, outside PIM, synced, unused eligibilities) and PRIV-MAN-04 are read live from the role "
+               "schedules: run `ztb drift --standing-access` or `ztb readiness`")
+
+
+def break_glass_of(b: Baseline, snap: dict[str, Any]) -> set[str]:
+    """The break-glass accounts: configured by ID, and the members of the emergency-access group in the snapshot."""
+    from ztb.model import groups as g
+    from ztb.tenant.groups import group_ids, match_groups
+
+    out = {u.lower() for u in b.emergency.user_ids}
+    gid = group_ids(match_groups(b, snap["groups"])).get(g.EMERGENCY, "").lower()
+    for grp in snap["groups"]:
+        if str(grp["id"]).lower() == gid:
+            out |= {str(m["id"]).lower() for m in grp.get("members") or []}
+    return out
+
+
+def apply(report: Any, b: Baseline, access: Any, snap: dict[str, Any]) -> None:
+    """Add the standing-access findings (and the break-glass exceptions) to a drift report, in place."""
+    bg = break_glass_of(b, snap)
+    report.findings.extend(standing_findings(b, access, bg))
+    report.accepted.extend(accepted_standing(b, access, bg))
+    report.not_checked.pop(GLOBAL_ADMIN_CHECK, None)
+
+
+def read_live(b: Baseline, tenant: str, graph_url: Any = None) -> Any:
+    """The role schedules of the roles in scope, read live (read-only), for the snapshot's ``tenant``."""
+    import logging
+    from datetime import datetime, timedelta, timezone
+
+    from ztb.errors import ZtbError
+    from ztb.graph.client import GraphClient
+    from ztb.graph.errors import GraphError
+    from ztb.graph.permissions import fix_for
+    from ztb.graph.redact import redact, redacted_logs
+    from ztb.tenant.export import _organization
+    from ztb.tenant.role_access import read_role_access
+
+    logging.getLogger("azure.identity").setLevel(logging.CRITICAL)
+    since = datetime.now(timezone.utc) - timedelta(days=REVIEW_WINDOW_DAYS)
+    with redacted_logs():
+        try:
+            with GraphClient(graph_url) as client:
+                access = client.run(lambda g: read_role_access(g, [r.template_id for r in b.scope], since))
+                organization, _ = client.run(_organization)
+                tenants = client.token_tenants() | set(organization)
+        except GraphError as e:
+            fix = fix_for(e)
+            raise ZtbError(redact(f"reading the role schedules failed, nothing was compared: {e}" + (f"; {fix}" if fix else ""))) from None
+        except ValueError as e:
+            raise ZtbError(redact(str(e))) from None
+    if {t.lower() for t in tenants} != {tenant.lower()}:
+        said = ", ".join(sorted(tenants)) or "no tenant (no tid claim in the token, /organization unreadable)"
+        raise ZtbError(f"the role schedules were read from {said} but the snapshot is of tenant {tenant}, so they cannot be vouched "
+                       "for; sign in to the snapshot's tenant (Organization.Read.All lets ztb check it without a tid claim)")
+    return access

@@ -1,0 +1,134 @@
+"""Who holds the roles in scope, and how: the one reader of role assignment and eligibility schedules.
+
+`ztb readiness` (who is in scope, standing versus eligible) and drift's standing-access checks
+(:mod:`ztb.drift.standing`) read the same Graph v1.0 collections through this module, so they
+cannot disagree on who holds a role:
+
+- ``roleAssignmentScheduleInstances``: active assignments, ``assignmentType`` ``Assigned``
+  (permanent when ``endDateTime`` is null; made outside PIM when ``startDateTime`` is null, the
+  test Maester uses for CISA MS.AAD.7.5) or ``Activated`` (an eligibility in use);
+- ``roleEligibilityScheduleInstances``: eligible assignments;
+- ``roleAssignmentScheduleRequests`` with ``action eq 'selfActivate'``: who activated what, and when.
+
+Both instance collections are filtered server-side by ``roleDefinitionId in (...)`` (15 roles a
+filter, Graph's limit) with ``$select`` of the fields used; all reads go through ``$batch``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import re
+from datetime import datetime, timezone
+from typing import Any, Iterable, Optional
+
+from ztb.graph.client import V1, AsyncGraph
+from ztb.tenant.people import in_filter, read_users
+
+ASSIGNMENTS = "/roleManagement/directory/roleAssignmentScheduleInstances"
+ELIGIBILITIES = "/roleManagement/directory/roleEligibilityScheduleInstances"
+ACTIVATION_REQUESTS = "/roleManagement/directory/roleAssignmentScheduleRequests"
+ASSIGNMENT_SELECT = ("id", "principalId", "roleDefinitionId", "directoryScopeId", "assignmentType", "memberType",
+                     "startDateTime", "endDateTime")
+ELIGIBILITY_SELECT = ("id", "principalId", "roleDefinitionId", "directoryScopeId", "memberType", "startDateTime", "endDateTime")
+_TIME = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,7}))?(Z|z|[+-]\d{2}:\d{2})?", re.ASCII)
+ACTIVATION_SELECT = ("id", "principalId", "roleDefinitionId", "action", "createdDateTime")
+
+
+@dataclass(frozen=True)
+class Holding:
+    """One principal's hold on one role: eligible, or active (assigned or activated)."""
+
+    principal_id: str
+    role_id: str
+    eligible: bool
+    assignment_type: str = ""  # "Assigned" or "Activated" for active holdings
+    start: Optional[str] = None
+    end: Optional[str] = None
+    member_type: str = "Direct"
+
+    @property
+    def permanent(self) -> bool:
+        return self.end is None
+
+    @property
+    def standing(self) -> bool:
+        """Permanently active: the privilege is there without anyone asking for it."""
+        return not self.eligible and self.assignment_type.lower() == "assigned" and self.permanent
+
+    @property
+    def outside_pim(self) -> bool:
+        """An active assignment with no schedule start: made directly, not through PIM (MS.AAD.7.5)."""
+        return not self.eligible and self.assignment_type.lower() == "assigned" and self.start is None
+
+    def words(self) -> str:
+        """``eligible until 2027-05-01``, ``permanently active``, ``activated until ...``: for reports."""
+        until = f" until {str(self.end)[:10]}" if self.end else ""
+        if self.eligible:
+            return "eligible" + (until or " (no end)")
+        if self.assignment_type.lower() == "activated":
+            return f"activated{until}"
+        return "permanently active" if self.permanent else f"active{until}"
+
+
+@dataclass
+class RoleAccess:
+    """Every holding of the roles read, the users among the principals, and activations since ``since``."""
+
+    holdings: list[Holding]
+    users: dict[str, dict[str, Any]]
+    #: (principal, role) pairs activated since ``since`` (lower-case IDs).
+    activated: set[tuple[str, str]] = field(default_factory=set)
+    since: Optional[datetime] = None
+
+    def of(self, principal_id: str) -> list[Holding]:
+        return [h for h in self.holdings if h.principal_id == principal_id.lower()]
+
+    def principals(self, role_ids: Optional[Iterable[str]] = None) -> set[str]:
+        roles = {r.lower() for r in role_ids} if role_ids is not None else None
+        return {h.principal_id for h in self.holdings if roles is None or h.role_id in roles}
+
+
+def _holding(x: dict[str, Any], eligible: bool) -> Holding:
+    return Holding(str(x.get("principalId") or "").lower(), str(x.get("roleDefinitionId") or "").lower(), eligible,
+                   "" if eligible else str(x.get("assignmentType") or ""), x.get("startDateTime"), x.get("endDateTime"),
+                   str(x.get("memberType") or "Direct"))
+
+
+def parse_time(text: Any) -> Optional[datetime]:
+    """Graph's ISO 8601 timestamps (``Z`` or an offset, up to 7 fractional digits) in UTC, or None."""
+    if not isinstance(text, str):
+        return None
+    m = _TIME.fullmatch(text.strip())
+    if not m:
+        return None
+    zone = "+00:00" if m.group(3) in (None, "Z", "z") else m.group(3)
+    try:
+        when = datetime.fromisoformat(f"{m.group(1)}.{(m.group(2) or '0')[:6].ljust(6, '0')}{zone}")
+    except ValueError:
+        return None
+    return when.astimezone(timezone.utc)
+
+
+async def read_role_access(g: AsyncGraph, role_ids: Iterable[str], since: Optional[datetime] = None) -> RoleAccess:
+    """Holdings of ``role_ids`` at the tenant scope ``/``, their users, and activations since ``since``."""
+    roles = sorted({r.lower() for r in role_ids})
+    assign = [(ASSIGNMENTS, {"$filter": c, "$select": ",".join(ASSIGNMENT_SELECT)}) for c in in_filter("roleDefinitionId", roles)]
+    elig = [(ELIGIBILITIES, {"$filter": c, "$select": ",".join(ELIGIBILITY_SELECT)}) for c in in_filter("roleDefinitionId", roles)]
+    acts = [(ACTIVATION_REQUESTS, {"$filter": "action eq 'selfActivate'", "$select": ",".join(ACTIVATION_SELECT)})] if since else []
+    lists = await g.list_many(assign + elig + acts, V1) if roles else []
+    holdings: list[Holding] = []
+    for n, items in enumerate(lists[:len(assign) + len(elig)]):
+        eligible = n >= len(assign)
+        holdings += [_holding(x, eligible) for x in items if (x.get("directoryScopeId") or "/") == "/"]
+    activated: set[tuple[str, str]] = set()
+    for x in (lists[-1] if acts and lists else []):
+        when = parse_time(x.get("createdDateTime"))
+        if since is not None and when is not None and when >= since:
+            activated.add((str(x.get("principalId") or "").lower(), str(x.get("roleDefinitionId") or "").lower()))
+    # Activated instances are current activations: they count as activated in the window too.
+    activated |= {(h.principal_id, h.role_id) for h in holdings if h.assignment_type.lower() == "activated"}
+    users = await read_users(g, {h.principal_id for h in holdings}) if holdings else {}
+    return RoleAccess(holdings, users, activated, since)
+
+
+__all__ = ["Holding", "RoleAccess", "parse_time", "read_role_access"]
