@@ -13,7 +13,7 @@ from typing import Any, Optional
 from ztb.model.baseline import Baseline
 from ztb.readiness import checks
 from ztb.readiness.breakglass import break_glass
-from ztb.readiness.scope import PHASES, allowed_platforms, break_glass_ids, phase_scope
+from ztb.readiness.scope import PHASES, break_glass_ids, phase_scope
 from ztb.readiness.verdicts import Person, Readiness
 
 
@@ -22,7 +22,7 @@ def judge(b: Baseline, t: Any, phase: str, since_text: str, window_start: dateti
     from ztb.drift.standing import standing_findings
 
     since = window_start.strftime("%Y-%m-%dT%H:%M:%SZ")
-    allowed = allowed_platforms(b)
+    allowed = list(b.allowed_platforms)
     ours = checks.baseline_policies(b, t.policies)
     scopes = {p: phase_scope(b, p, t) for p in PHASES}
     people: dict[str, Person] = {}

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ztb.catalogue import strengths
-from ztb.readiness.checks import METHOD_COMBINATION
+from ztb.readiness.checks import method_combinations, phishing_resistant
 from ztb.readiness.verdicts import Check, CheckName, Person, Status
 
 
@@ -59,7 +58,7 @@ def break_glass(uid: str, t: Any, ours: dict[str, tuple[str, str]], since: str) 
         person.checks.append(Check(CheckName.METHOD, Status.UNKNOWN, t.missing.get("registration", "registration details were not read")))
     else:
         methods = [str(m) for m in (t.registration.get(uid) or {}).get("methodsRegistered") or []]
-        ok = {METHOD_COMBINATION[m] for m in methods if m in METHOD_COMBINATION} & (strengths.combinations(strengths.PHISHING_RESISTANT) or set())
+        ok = phishing_resistant(method_combinations(methods))
         person.checks.append(Check(CheckName.METHOD, Status.READY, f"registered: {', '.join(methods)}") if ok else
                              Check(CheckName.METHOD, Status.BLOCKED, f"no phishing-resistant method (registered: {', '.join(methods) or 'none'}); "
                                    "Microsoft's mandatory MFA for admin portals applies to break-glass accounts too",

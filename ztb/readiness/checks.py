@@ -3,7 +3,8 @@
 What each control needs is read from the baseline's own desired state (a grant's authentication
 strength and ``compliantDevice``), the methods an authentication strength accepts from
 :mod:`ztb.catalogue.strengths`, and the platforms the policies allow from
-:func:`ztb.readiness.scope.allowed_platforms`, so the checklist cannot drift from what is deployed.
+:attr:`ztb.model.baseline.Baseline.allowed_platforms` (what ``ztb:devicePlatforms`` lets through
+PRIV-CA-07), so the checklist cannot drift from what is deployed.
 """
 
 from __future__ import annotations
@@ -15,11 +16,17 @@ from ztb.model.baseline import Baseline
 from ztb.readiness.verdicts import REPORT_ONLY_RESULTS, Check, CheckName, PolicyOutcome, Status
 from ztb.tenant.groups import by_display_name
 
-#: userRegistrationDetails.methodsRegistered -> the authentication-strength combination it satisfies alone.
-METHOD_COMBINATION = {
-    "fido2SecurityKey": "fido2", "passKeyDeviceBound": "fido2", "passKeyDeviceBoundAuthenticator": "fido2",
-    "passKeyDeviceBoundWindowsHello": "fido2", "windowsHelloForBusiness": "windowsHelloForBusiness",
-    "x509CertificateMultiFactor": "x509CertificateMultiFactor",
+#: userRegistrationDetails.methodsRegistered -> the authentication-strength combinations it satisfies
+#: (a second factor with the account's password; passwordless methods alone).
+METHOD_COMBINATIONS = {
+    "fido2SecurityKey": {"fido2"}, "passKeyDeviceBound": {"fido2"}, "passKeyDeviceBoundAuthenticator": {"fido2"},
+    "passKeyDeviceBoundWindowsHello": {"fido2"}, "windowsHelloForBusiness": {"windowsHelloForBusiness"},
+    "x509CertificateMultiFactor": {"x509CertificateMultiFactor"},
+    "microsoftAuthenticatorPasswordless": {"deviceBasedPush"},
+    "microsoftAuthenticatorPush": {"password,microsoftAuthenticatorPush"},
+    "softwareOneTimePasscode": {"password,softwareOath"}, "hardwareOneTimePasscode": {"password,hardwareOath"},
+    "mobilePhone": {"password,sms", "password,voice"}, "alternateMobilePhone": {"password,voice"},
+    "officePhone": {"password,voice"}, "temporaryAccessPass": {"temporaryAccessPassOneTime"},
 }
 #: managedDevice.operatingSystem (lower-case) -> the Conditional Access platform name.
 OS_PLATFORM = {"windows": "windows", "ios": "iOS", "ipados": "iOS", "android": "android", "androidforwork": "android",
@@ -30,6 +37,15 @@ METHOD_FIX = ("issue a Temporary Access Pass (Entra admin center > Users > the u
               "authentication method > Temporary Access Pass) and have them register a FIDO2 security key or passkey, "
               "or Windows Hello for Business, at https://aka.ms/mysecurityinfo")
 MFA_FIX = "have them register a multifactor method at https://aka.ms/mysecurityinfo (a Temporary Access Pass bootstraps it)"
+
+
+def method_combinations(methods: Iterable[str]) -> set[str]:
+    """The authentication-strength combinations a person's registered methods can satisfy."""
+    return set().union(*(METHOD_COMBINATIONS.get(str(m), set()) for m in methods))
+
+
+def phishing_resistant(combos: set[str]) -> bool:
+    return bool(combos & (strengths.combinations(strengths.PHISHING_RESISTANT) or set()))
 
 
 def _grants(b: Baseline) -> list[tuple[str, dict[str, Any]]]:
@@ -45,7 +61,7 @@ def method_check(b: Baseline, registration: Optional[dict[str, dict[str, Any]]],
         return Check(CheckName.METHOD, Status.UNKNOWN, "the registration report has no entry for this user (new account, or not a "
                      "member user)", "sign them in once, or check the account in Entra admin center > Authentication methods")
     methods = [str(m) for m in details.get("methodsRegistered") or []]
-    combos = {METHOD_COMBINATION[m] for m in methods if m in METHOD_COMBINATION}
+    combos = method_combinations(methods)
     blocked_by, fix = [], METHOD_FIX
     for cid, grant in _grants(b):
         sid = (grant.get("authenticationStrength") or {}).get("id")
@@ -57,7 +73,8 @@ def method_check(b: Baseline, registration: Optional[dict[str, dict[str, Any]]],
             fix = fix if combos else MFA_FIX
     registered = ", ".join(methods) or "none"
     if blocked_by:
-        return Check(CheckName.METHOD, Status.BLOCKED, f"no phishing-resistant method registered (registered: {registered})", fix, blocked_by)
+        lacking = "accepted" if phishing_resistant(combos) else "phishing-resistant"
+        return Check(CheckName.METHOD, Status.BLOCKED, f"no {lacking} method registered (registered: {registered})", fix, blocked_by)
     return Check(CheckName.METHOD, Status.READY, f"registered: {registered}")
 
 

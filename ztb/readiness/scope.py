@@ -17,17 +17,6 @@ from ztb.model import stacks
 from ztb.model.baseline import Baseline
 
 PHASES = ("evaluate", "pilot", "full")
-PLATFORMS_CONTROL = "PRIV-CA-07"
-
-
-def allowed_platforms(b: Baseline) -> list[str]:
-    """The device platforms the baseline's policies allow: the one place readiness asks.
-
-    Today PRIV-CA-07 blocks every platform except these (its ``excludePlatforms``); when the model
-    gains ``ztb:devicePlatforms``, this is the one line to point at it.
-    """
-    control = b.by_id()[PLATFORMS_CONTROL]
-    return list(((control.desired["conditions"].get("platforms") or {}).get("excludePlatforms")) or [])
 
 
 def excluded_ids(b: Baseline, members: dict[str, set[str]], ids: dict[str, str]) -> set[str]:
