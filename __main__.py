@@ -5,8 +5,11 @@ from __future__ import annotations
 import pulumi
 
 from ztb.deploy import stack_config
+from ztb.deploy.access_reviews import AccessReviews, AccessReviewsArgs
+from ztb.deploy.auth_context import AuthContextArgs, AuthenticationContextPolicy
 from ztb.deploy.conditional_access import ConditionalAccessArgs, PrivilegedConditionalAccess
 from ztb.deploy.device_compliance import DeviceCompliance, DeviceComplianceArgs
+from ztb.deploy.pim_group_settings import PimGroupSettings, PimGroupSettingsArgs
 from ztb.deploy.pim_role_settings import PimRoleSettings, PimRoleSettingsArgs
 from ztb.deploy.privileged_groups import PrivilegedGroups, PrivilegedGroupsArgs
 from ztb.deploy.role_eligibility import RoleEligibility, RoleEligibilityArgs
@@ -22,10 +25,16 @@ conditional_access = PrivilegedConditionalAccess("baseline-ca", ConditionalAcces
 pim = PimRoleSettings("baseline-pim", PimRoleSettingsArgs.of(baseline, groups.ids))
 eligibility = RoleEligibility("baseline-eligibility", RoleEligibilityArgs.of(baseline, groups.ids), pim=pim)
 compliance = DeviceCompliance("baseline-compliance", DeviceComplianceArgs.of(baseline, groups.ids))
+auth_context = AuthenticationContextPolicy("baseline-auth-context", AuthContextArgs.of(baseline, groups.ids))
+pim_groups = PimGroupSettings("baseline-pim-groups", PimGroupSettingsArgs.of(baseline, groups.ids))
+reviews = AccessReviews("baseline-reviews", AccessReviewsArgs.of(baseline, groups.ids))
 
 pulumi.export(GROUP_IDS_OUTPUT, groups.ids)
 pulumi.export("conditionalAccessPolicyIds", conditional_access.policy_ids)
 pulumi.export("pimPolicyIds", pim.policy_ids)
 pulumi.export("eligibilityScheduleIds", eligibility.schedule_ids)
 pulumi.export("compliancePolicyIds", compliance.policy_ids)
+pulumi.export("contextPolicyIds", auth_context.policy_ids)
+pulumi.export("pimGroupPolicyIds", pim_groups.policy_ids)
+pulumi.export("accessReviewIds", reviews.review_ids)
 pulumi.export("controls", [c.id for c in baseline.controls])

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from ztb.catalogue import crosswalk
 from ztb.catalogue import roles as rc
 from ztb.config import BaselineConfig
-from ztb.model import compliance, conditional_access, groups, manual, pim, stacks
+from ztb.model import auth_context, compliance, conditional_access, groups, manual, pim, pim_groups, reviews, stacks
 from ztb.model.controls import Control, Kind
 from ztb.model.groups import EmergencyAccess
 
@@ -61,8 +61,11 @@ def build(cfg: BaselineConfig) -> Baseline:
     controls: list[Control] = []
     controls += group_controls
     controls += conditional_access.build(cfg, scope, refs)
+    controls += auth_context.build(cfg, refs)
     controls += pim.build(cfg, scope)
+    controls += pim_groups.build(cfg)
     controls += pim.eligibility_controls(cfg)
+    controls += reviews.build(cfg, scope)
     controls += compliance.build(cfg, refs)
     controls += manual.build()
     controls = crosswalk.apply(controls)
@@ -73,6 +76,9 @@ def build(cfg: BaselineConfig) -> Baseline:
             f"phase '{cfg.phase}': the privileged policies include only the rings "
             f"{', '.join(phase['rings'])}; the privileged group and roles are covered from phase 'full'"
         )
+    context = auth_context.warning(cfg)
+    if context:
+        warnings.append(context)
     scope_ids = {r.template_id for r in scope}
     for name in cfg.pim.approvalRoles:
         role = rc.resolve(name)

@@ -48,6 +48,8 @@ def _group_slots(cfg: BaselineConfig) -> dict[str, str]:
         "ringGroupIds.pilot": cfg.ringGroupIds.pilot,
         "ringGroupIds.full": cfg.ringGroupIds.full,
         "pim.approverGroupId": cfg.pim.approverGroupId,
+        "accessReviews.reviewerGroupId": cfg.accessReviews.reviewerGroupId,
+        **{f"pim.groups.{gid}": gid for gid in cfg.pim.groups},
     }
     return {k: v for k, v in slots.items() if v}
 
@@ -150,6 +152,8 @@ def _role_problems(cfg: BaselineConfig) -> list[str]:
     role_list("pim.approvalRoles", cfg.pim.approvalRoles)
     for principal, names in cfg.eligibility.items():
         role_list(f"eligibility.{principal}", names)
+    for gid, names in cfg.pim.groups.items():
+        role_list(f"pim.groups.{gid}", names)
     for tid in sorted(added & removed):
         problems.append(f"config '{NAMESPACE}:roles' both adds and removes role {rc.resolve(tid).name}; keep one")
     # Control IDs name a role by the first block of its template ID (PRIV-PIM-62e90394): refuse a
@@ -184,11 +188,34 @@ def _semantic_problems(cfg: BaselineConfig) -> list[str]:
     problems += _role_problems(cfg)
     problems += _identity_problems(cfg)
     problems += _duplicate_problems(cfg)
+    problems += _governance_problems(cfg)
     if cfg.pim.approvalRoles and not cfg.pim.approverGroupId:
         problems.append(
             "config 'ztb:pim.approverGroupId' is required while 'ztb:pim.approvalRoles' is not empty; "
             "name the group whose members approve activations (not the requesters themselves)"
         )
+    return problems
+
+
+def _governance_problems(cfg: BaselineConfig) -> list[str]:
+    """Access reviews without reviewers, a GA mailbox that is not separate, activation left with neither MFA nor context."""
+    from ztb.model import auth_context
+
+    problems = []
+    if cfg.accessReviews.enabled and not (cfg.accessReviews.reviewerGroupId or cfg.pim.approverGroupId):
+        problems.append(
+            f"config '{NAMESPACE}:accessReviews' has no reviewers: set '{NAMESPACE}:accessReviews.reviewerGroupId' (or "
+            f"'{NAMESPACE}:pim.approverGroupId', the default) to the group whose members review, or set accessReviews.enabled false"
+        )
+    ga_box = cfg.pim.globalAdminNotificationMailbox
+    if ga_box and ga_box.casefold() == cfg.pim.notificationMailbox.casefold():
+        problems.append(
+            f"config '{NAMESPACE}:pim.globalAdminNotificationMailbox' is the same mailbox as ztb:pim.notificationMailbox; name a "
+            "separate mailbox for Global Administrator activations (ScubaGear MS.AAD.7.9), or remove the key"
+        )
+    neither = auth_context.neither_problem(cfg)
+    if neither:
+        problems.append(neither)
     return problems
 
 
@@ -214,8 +241,12 @@ def _report_only(cfg: BaselineConfig, baseline: Baseline) -> list[str]:
 
 
 def _deployable(baseline: Baseline) -> list[str]:
+    from ztb.model.auth_context import is_context_policy
+
     out = []
     for c in baseline.of_kind(Kind.CONDITIONAL_ACCESS_POLICY):
+        if is_context_policy(c):
+            continue  # deployed by ztb.providers.auth_context: pulumi-azuread cannot target a context
         try:
             facts = azuread.deployability_problems(azuread.to_azuread(c.desired))
         except azuread.UnsupportedByAzureadError as e:

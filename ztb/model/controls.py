@@ -41,6 +41,10 @@ class Kind(str, Enum):
     ROLE_ELIGIBILITY = "roleEligibility"
     DEVICE_COMPLIANCE_POLICY = "deviceCompliancePolicy"
     MANUAL_CHECK = "manualCheck"
+    ACCESS_REVIEW = "accessReviewScheduleDefinition"
+    AUTHENTICATION_CONTEXT = "authenticationContextClassReference"
+    #: PIM for Groups: the member or owner policy of a role-assignable group that holds a role.
+    GROUP_ROLE_MANAGEMENT_POLICY = "groupRoleManagementPolicy"
 
     def __str__(self) -> str:
         return self.value
