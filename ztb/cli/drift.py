@@ -31,6 +31,9 @@ def command(config_path: str, snapshot_path: str | None, fmt: str, previous: str
     a partial, repeated or malformed read, a read past ZTB_GRAPH_TIMEOUT / ZTB_GRAPH_MAX_PAGES,
     a tenant other than the stack's, a bad config or snapshot). A partial read is never "no drift".
 
+    Live with --previous, the report also lists the directory-audit events of role, PIM and
+    Conditional Access changes since the previous run (who, what, when; needs AuditLog.Read.All).
+
     \b
     Examples:
         ztb drift --config Pulumi.prod.yaml                       # live, read-only Graph
@@ -40,7 +43,7 @@ def command(config_path: str, snapshot_path: str | None, fmt: str, previous: str
     from ztb.cli.outfile import write_output
     from ztb.drift import formats as drift_formats
     from ztb.drift.detect import detect
-    from ztb.drift.history import load_previous, mark_history
+    from ztb.drift.history import add_audit_events, load_previous, mark_history
     from ztb.drift.report import DriftError
     from ztb.tenant.snapshot import SnapshotError, load
 
@@ -50,7 +53,10 @@ def command(config_path: str, snapshot_path: str | None, fmt: str, previous: str
         snap = load(snapshot_path) if snapshot_path else read_tenant_live(baseline, graph_url)
         report = detect(baseline, snap)
         if previous:
-            mark_history(report, load_previous(previous))
+            before = load_previous(previous)
+            mark_history(report, before)
+            if not snapshot_path:
+                add_audit_events(report, before, graph_url)
     except (SnapshotError, DriftError) as e:  # may quote the file or the tenant: no secret in the line
         raise ZtbError(scrub(str(e))) from None
     text = drift_formats.render(report, fmt, config_path)

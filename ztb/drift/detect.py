@@ -25,6 +25,7 @@ from typing import Any
 from ztb.catalogue.roles import resolve as resolve_role
 from ztb.compare import classify as cl
 from ztb.compare.normalize import canonical, compare
+from ztb.drift import governance
 from ztb.drift.history import load_previous, mark_history
 from ztb.drift.members import group_fields, membership_changes
 from ztb.drift.report import CHANGED, MISSING, NOT_ENFORCED, UNCOVERED, UNMANAGED, DriftError, Finding, Report
@@ -243,6 +244,9 @@ def detect(b: Baseline, snap: dict[str, Any]) -> Report:
         others = d.conditional_access()
         d.pim()
         d.compliance()
+        governance.access_reviews(d)
+        governance.auth_contexts(d)
+        governance.group_pim(d)
         d.unmanaged(others)
         d.uncovered()
     except RecursionError:

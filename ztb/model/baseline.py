@@ -18,6 +18,9 @@ class Baseline:
     controls: list[Control]
     scope: list[rc.Role]
     warnings: list[str] = field(default_factory=list)
+    #: What `ztb plan` says about a deliberate, safe state (not a warning every command repeats),
+    #: e.g. MFA kept on PIM activation while the authentication-context policy is report-only.
+    notes: list[str] = field(default_factory=list)
 
     def by_id(self) -> dict[str, Control]:
         return {c.id: c for c in self.controls}
@@ -77,11 +80,10 @@ def build(cfg: BaselineConfig) -> Baseline:
             f"{', '.join(phase['rings'])}; the privileged group and roles are covered from phase 'full'"
         )
     context = auth_context.warning(cfg)
-    if context:
-        warnings.append(context)
+    notes = [context] if context else []
     scope_ids = {r.template_id for r in scope}
     for name in cfg.pim.approvalRoles:
         role = rc.resolve(name)
         if role.template_id not in scope_ids:
             warnings.append(f"approval role '{role.name}' is not in scope, so no PIM settings require approval for it")
-    return Baseline(config=cfg, controls=controls, scope=scope, warnings=warnings)
+    return Baseline(config=cfg, controls=controls, scope=scope, warnings=warnings, notes=notes)

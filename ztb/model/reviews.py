@@ -16,6 +16,7 @@ reviewers' explicit decisions still apply.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from ztb.catalogue.roles import GLOBAL_ADMINISTRATOR, Role
@@ -30,6 +31,15 @@ SOURCE = ("SEC zero-trust-microsoft-copilot-for-security.md (step 2: access revi
 MONTHS = {"monthly": 1, "quarterly": 3, "semiannual": 6, "annual": 12}
 QUERY_SCOPE = "#microsoft.graph.accessReviewQueryScope"
 REMOVE_ACCESS = "#microsoft.graph.removeAccessApplyAction"
+
+
+def without_start(body: dict[str, Any]) -> dict[str, Any]:
+    """A review's body without the recurrence start date, which is set at creation only: what diff and drift compare."""
+    out = copy.deepcopy(body)
+    rng = ((out.get("settings") or {}).get("recurrence") or {}).get("range")
+    if isinstance(rng, dict):
+        rng.pop("startDate", None)
+    return out
 
 
 def control_id(role: Role) -> str:

@@ -19,7 +19,6 @@ Resource ID: the definition ID. Inputs: ``displayName``, ``descriptionForAdmins`
 
 from __future__ import annotations
 
-import copy
 from typing import Any, Optional
 from urllib.parse import quote
 
@@ -28,6 +27,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 
 from ztb.compare.normalize import compare
 from ztb.graph.errors import GraphError
+from ztb.model.reviews import without_start
 from ztb.providers import (
     OBSERVED, ProviderError, any_unknown_input, carry_pass_through, dig, failing_as, graph_for, has_unknowns, is_unknown,
     known_str, label, require, wire,
@@ -38,15 +38,6 @@ DEFINITIONS = "/identityGovernance/accessReviews/definitions"
 BODY = ("displayName", "descriptionForAdmins", "descriptionForReviewers", "scope", "reviewers", "settings")
 #: Graph limits reviewer-facing descriptions to 256 characters (accessreviewset-post-definitions).
 MAX_REVIEWER_TEXT = 256
-
-
-def without_start(body: dict[str, Any]) -> dict[str, Any]:
-    """The body with the create-only recurrence start date left out (what diff compares)."""
-    out = copy.deepcopy(body)
-    rng = dig(out, "settings", "recurrence", "range")
-    if isinstance(rng, dict):
-        rng.pop("startDate", None)
-    return out
 
 
 def _body(props: dict[str, Any]) -> dict[str, Any]:

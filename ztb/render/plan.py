@@ -37,6 +37,7 @@ def plan_json(b: Baseline) -> str:
         "reportOnly": b.config.reportOnly,
         "scope": [{"name": r.name, "templateId": r.template_id} for r in b.scope],
         "warnings": b.warnings,
+        **({"notes": b.notes} if b.notes else {}),
         "controls": [c.summary() for c in b.controls],
     }
     return json.dumps(doc, indent=2)
@@ -137,13 +138,15 @@ def plan_text(b: Baseline, fmt: str) -> str:
     title = (f"Privileged-access baseline: {len(b.controls)} controls, {len(b.scope)} privileged roles, "
              f"phase {b.config.phase}, level {b.config.level}" + (", report-only" if b.config.reportOnly else ""))
     if fmt == "markdown":
-        parts = [f"## {title}", "", markdown(HEAD, _rows(b)), "", "### Guidance steps", ""]
+        parts = [f"## {title}", ""] + [f"> Note: {md_text(n)}" for n in b.notes] + ([""] if b.notes else [])
+        parts += [markdown(HEAD, _rows(b)), "", "### Guidance steps", ""]
         parts += [f"{n}. {t}" for n, t in GUIDANCE_STEPS.items()]
         manual = b.of_kind("manualCheck")
         if manual:
             parts += ["", "### Manual checks", ""] + [f"- **{c.id}** {c.title}: {c.instructions}" for c in manual]
         return "\n".join(parts)
-    return title + "\n\n" + table(HEAD, _rows(b))
+    notes = "".join(f"\nNote: {n}" for n in b.notes)
+    return title + notes + "\n\n" + table(HEAD, _rows(b))
 
 
 def roles_rows(b: Baseline | None) -> list[dict[str, Any]]:
