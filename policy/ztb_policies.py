@@ -41,6 +41,10 @@ PIM_DYNAMIC_TYPES = {DYNAMIC_TYPE, "pulumi-python:dynamic/ztb:RoleManagementPoli
 def is_pim_dynamic(resource_type: str) -> bool:
     return resource_type in PIM_DYNAMIC_TYPES
 GROUP_PIM_TYPE = "azuread:index/groupRoleManagementPolicy:GroupRoleManagementPolicy"
+#: The Conditional Access policy on the PIM authentication context (Graph JSON: excludeGroups, not excludedGroups).
+CONTEXT_POLICY_TYPE = "pulumi-python:dynamic/ztb:ContextPolicy"
+ACCESS_REVIEW_TYPE = "pulumi-python:dynamic/ztb:AccessReview"
+CA_TYPES = {CA_TYPE, CONTEXT_POLICY_TYPE}
 #: Child names end in the lowercased control ID (ztb/deploy/*.py): these are permanent.
 PRIVILEGED_CA_NAME = re.compile(r"(?:^|-)priv-ca-\d+$")
 EMERGENCY_GROUP_NAME = re.compile(r"(?:^|-)priv-grp-02$")
@@ -81,8 +85,10 @@ def _strings(value: Any) -> list[str]:
 
 
 def excluded(props: Mapping) -> set[str]:
+    """Excluded groups and users, under pulumi-azuread's names or Graph's (the context policy's dynamic provider)."""
     users = _get(props, "conditions", "users")
-    return set(_strings(_get(users, "excludedGroups"))) | set(_strings(_get(users, "excludedUsers")))
+    names = ("excludedGroups", "excludedUsers", "excludeGroups", "excludeUsers")
+    return {v for n in names for v in _strings(_get(users, n))}
 
 
 def _label(args: Any) -> str:
@@ -129,7 +135,7 @@ def _rule(rules: list[Mapping], rule_id: str) -> Optional[Mapping]:
 
 def ca_excludes_emergency_access(args: Any, report: Report) -> None:
     """Every Conditional Access policy excludes every configured emergency-access object."""
-    if args.resource_type != CA_TYPE:
+    if args.resource_type not in CA_TYPES:
         return
     ids = emergency_ids(args.get_config())
     if not ids:
@@ -224,6 +230,32 @@ def pim_activation_requires_mfa_and_justification(args: Any, report: Report) -> 
         report(f"{args.name}: activation does not require {' and '.join(missing)}")
 
 
+def group_pim_activation_requires_mfa_or_context(args: Any, report: Report) -> None:
+    """Advisory: activating a PIM-for-Groups membership or ownership asks for MFA or an authentication context."""
+    if args.resource_type != GROUP_PIM_TYPE:
+        return
+    activation = _get(args.props, "activationRules")
+    if not isinstance(activation, Mapping):
+        report(f"{args.name}: the group's PIM policy declares no activation rules: it stays at PIM's defaults (no MFA)")
+        return
+    if activation.get("requireMultifactorAuthentication") is not True and not activation.get("requiredConditionalAccessAuthenticationContext"):
+        report(f"{args.name}: activating the group requires neither MFA nor an authentication context")
+
+
+def access_review_keeps_access_in_check(args: Any, report: Report) -> None:
+    """An access review names its reviewers, recurs, and never approves everyone when reviewers stay silent."""
+    if args.resource_type != ACCESS_REVIEW_TYPE:
+        return
+    reviewers = args.props.get("reviewers")
+    if isinstance(reviewers, Sequence) and not isinstance(reviewers, str) and not reviewers:
+        report(f"{args.name}: the review names no reviewers, which makes it a self-review: admins would confirm their own access")
+    if not isinstance(_get(args.props, "settings", "recurrence", "pattern"), Mapping):
+        report(f"{args.name}: the review does not recur; a one-off review does not keep privileged access in check")
+    decision = _get(args.props, "settings", "defaultDecision")
+    if _get(args.props, "settings", "defaultDecisionEnabled") is True and str(decision).lower() == "approve":
+        report(f"{args.name}: reviewers' silence approves everyone (defaultDecision Approve): the review would rubber-stamp all access")
+
+
 # -- stack rule ----------------------------------------------------------------------------------
 
 def emergency_group_excluded_everywhere(args: Any, report: Report) -> None:
@@ -237,7 +269,7 @@ def emergency_group_excluded_everywhere(args: Any, report: Report) -> None:
     if not ids:
         return
     for r in args.resources:
-        if r.resource_type == CA_TYPE and not ids <= excluded(r.props):
+        if r.resource_type in CA_TYPES and not ids <= excluded(r.props):
             report(f"Conditional Access policy '{_get(r.props, 'displayName') or r.name}' does not exclude the stack's "
                    "emergency-access group", r.urn)
 
@@ -291,6 +323,16 @@ POLICIES = [
         description="Privileged Conditional Access policies are enforced, not report-only, in the full phase.",
         validate=privileged_ca_enforced_in_full_phase, enforcement_level=EnforcementLevel.ADVISORY,
         config_schema=PolicyConfigSchema(PHASE_SCHEMA),
+    ),
+    ResourceValidationPolicy(
+        name="access-review-keeps-access-in-check",
+        description="Access reviews name reviewers, recur, and never approve everyone when reviewers do not respond.",
+        validate=access_review_keeps_access_in_check, enforcement_level=EnforcementLevel.MANDATORY,
+    ),
+    ResourceValidationPolicy(
+        name="group-pim-activation-requires-mfa-or-context",
+        description="Activating a PIM-for-Groups membership or ownership requires MFA or an authentication context.",
+        validate=group_pim_activation_requires_mfa_or_context, enforcement_level=EnforcementLevel.ADVISORY,
     ),
     ResourceValidationPolicy(
         name="pim-activation-requires-mfa-and-justification",
