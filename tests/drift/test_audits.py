@@ -131,3 +131,13 @@ def test_more_events_than_a_report_lists_is_one_line_pointing_at_the_audit_log(t
     tenant.collections[AUDITS] = [dict(copy.deepcopy(EVENTS[0]), id=f"event-{i}") for i in range(4)]
     line = one_error_line(drift("--previous", previous(tmp_path)))
     assert "4 directory-audit events" in line and "Entra audit log" in line
+
+
+def test_with_a_snapshot_audit_lists_the_events_read_live_as_the_nightly_job_does(tenant, tmp_path):
+    doc = json.loads(drift("--format", "json", "--snapshot", write(tmp_path, ideal()), "--previous", previous(tmp_path), "--audit").stdout)
+    assert doc["auditSince"] == SINCE and [e["what"] for e in doc["auditEvents"]] == ["Add member to group"]
+    assert not drift("--previous", previous(tmp_path), "--no-audit").stdout.count("directory audit")
+
+
+def test_audit_without_previous_is_one_line(tenant):
+    assert "pass --previous FILE" in one_error_line(drift("--audit"))

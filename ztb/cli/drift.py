@@ -17,9 +17,13 @@ FORMATS = ["text", "markdown", "json", "junit", "sarif"]
 @click.option("--snapshot", "snapshot_path", default=None, help="Compare with this `ztb export` file (`-` for stdin) instead of reading the tenant.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--previous", default=None, type=click.Path(dir_okay=False), help="An earlier `--format json` result: mark findings new, persisting or fixed.")
+@click.option("--audit/--no-audit", "audit", default=None,
+              help="List the directory-audit events (role, PIM, Conditional Access) since the --previous run, read live "
+                   "(default: on for live drift with --previous, off with --snapshot).")
 @graph_url_option
 @click.option("--out", "out", default=None, type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")
-def command(config_path: str, snapshot_path: str | None, fmt: str, previous: str | None, graph_url: str | None, out: str | None) -> None:
+def command(config_path: str, snapshot_path: str | None, fmt: str, previous: str | None, audit: bool | None, graph_url: str | None,
+            out: str | None) -> None:
     """Compare the tenant with the baseline and report drift per control ID.
 
     Each finding is missing, changed (every field with desired and actual value), notEnforced
@@ -31,8 +35,9 @@ def command(config_path: str, snapshot_path: str | None, fmt: str, previous: str
     a partial, repeated or malformed read, a read past ZTB_GRAPH_TIMEOUT / ZTB_GRAPH_MAX_PAGES,
     a tenant other than the stack's, a bad config or snapshot). A partial read is never "no drift".
 
-    Live with --previous, the report also lists the directory-audit events of role, PIM and
-    Conditional Access changes since the previous run (who, what, when; needs AuditLog.Read.All).
+    Live with --previous (or with --snapshot and --audit), the report also lists the directory-audit
+    events of role, PIM and Conditional Access changes since the previous run (who, what, when;
+    read live, needs AuditLog.Read.All).
 
     \b
     Examples:
@@ -47,6 +52,9 @@ def command(config_path: str, snapshot_path: str | None, fmt: str, previous: str
     from ztb.drift.report import DriftError
     from ztb.tenant.snapshot import SnapshotError, load
 
+    if audit and not previous:
+        raise ZtbError("--audit lists the directory-audit events since the previous run: pass --previous FILE (an earlier "
+                       "`ztb drift --format json` result) as well")
     baseline = load_baseline(config_path)
     warn(baseline)
     try:
@@ -55,7 +63,7 @@ def command(config_path: str, snapshot_path: str | None, fmt: str, previous: str
         if previous:
             before = load_previous(previous)
             mark_history(report, before)
-            if not snapshot_path:
+            if audit if audit is not None else not snapshot_path:
                 add_audit_events(report, before, graph_url)
     except (SnapshotError, DriftError) as e:  # may quote the file or the tenant: no secret in the line
         raise ZtbError(scrub(str(e))) from None
