@@ -9,6 +9,7 @@ from ztb.deploy.access_reviews import AccessReviews, AccessReviewsArgs
 from ztb.deploy.auth_context import AuthContextArgs, AuthenticationContextPolicy
 from ztb.deploy.conditional_access import ConditionalAccessArgs, PrivilegedConditionalAccess
 from ztb.deploy.device_compliance import DeviceCompliance, DeviceComplianceArgs
+from ztb.deploy.pim_alerts import PimAlerts, PimAlertsArgs
 from ztb.deploy.pim_group_settings import PimGroupSettings, PimGroupSettingsArgs
 from ztb.deploy.pim_role_settings import PimRoleSettings, PimRoleSettingsArgs
 from ztb.deploy.privileged_groups import PrivilegedGroups, PrivilegedGroupsArgs
@@ -28,6 +29,7 @@ compliance = DeviceCompliance("baseline-compliance", DeviceComplianceArgs.of(bas
 auth_context = AuthenticationContextPolicy("baseline-auth-context", AuthContextArgs.of(baseline, groups.ids))
 pim_groups = PimGroupSettings("baseline-pim-groups", PimGroupSettingsArgs.of(baseline, groups.ids))
 reviews = AccessReviews("baseline-reviews", AccessReviewsArgs.of(baseline, groups.ids))
+alerts = PimAlerts("baseline-pim-alerts", PimAlertsArgs.of(baseline))
 
 pulumi.export(GROUP_IDS_OUTPUT, groups.ids)
 pulumi.export("conditionalAccessPolicyIds", conditional_access.policy_ids)
@@ -37,4 +39,5 @@ pulumi.export("compliancePolicyIds", compliance.policy_ids)
 pulumi.export("contextPolicyIds", auth_context.policy_ids)
 pulumi.export("pimGroupPolicyIds", pim_groups.policy_ids)
 pulumi.export("accessReviewIds", reviews.review_ids)
+pulumi.export("pimAlertIds", alerts.alert_ids)
 pulumi.export("controls", [c.id for c in baseline.controls])

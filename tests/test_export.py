@@ -23,8 +23,8 @@ from ztb.tenant.snapshot import COLLECTIONS, load
 #: One paged list per collection, plus the stack's groups by name and the referenced ones by ID,
 #: /organization (the tenant), and one $batch for the members and owners of the watched groups;
 #: and the sample's optional collections: access reviews, authentication contexts, and the PIM for
-#: Groups policies of its one ztb:pim.groups group.
-ONE_PAGE_EACH = len(COLLECTIONS) - 1 + 2 + 1 + 1 + 3
+#: Groups policies of its one ztb:pim.groups group, and (beta) its PIM alert configurations.
+ONE_PAGE_EACH = len(COLLECTIONS) - 1 + 2 + 1 + 1 + 4
 
 
 def without_context(items: list[dict]) -> list[dict]:

@@ -18,6 +18,7 @@ def test_readme_documents_every_control_of_the_sample_stack():
         "roleEligibility": lambda i: "PRIV-ELIG-&lt;principal&gt;-&lt;role&gt;" in documented,
         "accessReviewScheduleDefinition": lambda i: i in documented or "PRIV-REV-&lt;role&gt;" in documented,
         "groupRoleManagementPolicy": lambda i: "PRIV-PIMG-&lt;group&gt;-MEMBER" in documented,
+        "roleManagementAlertConfiguration": lambda i: "PRIV-ALERT-GA" in documented and i.split("-")[-1] in README,
     }
     for c in SAMPLE.controls:
         check = patterns.get(c.kind, lambda i: i in documented)

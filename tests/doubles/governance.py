@@ -22,12 +22,13 @@ from tests.doubles.graph import GraphDouble, _Fail, _now
 REVIEWS = "/identityGovernance/accessReviews/definitions"
 CONTEXTS = "/identity/conditionalAccess/authenticationContextClassReferences"
 POLICIES = "/identity/conditionalAccess/policies"
+ALERTS = "/identityGovernance/roleManagementAlerts/alertConfigurations"
 
 
 class Governance:
     def __init__(self, double: GraphDouble) -> None:
         self.double = double
-        for path in (REVIEWS, CONTEXTS, POLICIES):
+        for path in (REVIEWS, CONTEXTS, POLICIES, ALERTS):
             double.collections.setdefault(path, [])
         routes = self.routes()
         original = double._routes
@@ -56,7 +57,24 @@ class Governance:
             (rf"GET {v1} {POLICIES}/([^/]+)", lambda v, p, q, b, i: self.double._json(copy.deepcopy(self.find(POLICIES, i)))),
             (rf"PATCH {v1} {POLICIES}/([^/]+)", self._policy_patch),
             (rf"DELETE {v1} {POLICIES}/([^/]+)", lambda v, p, q, b, i: self._delete(POLICIES, i)),
+            (rf"GET beta {ALERTS}", self._alerts),
+            (rf"PATCH beta {ALERTS}/([^/]+)", self._alert_patch),
         ]
+
+    # -- PIM alert configurations (beta; the list requires the scope filter, as documented)
+
+    def _alerts(self, version, path, query, body):
+        f = self.double._filter(query)
+        if f != {"scopeId": "/", "scopeType": "DirectoryRole"}:
+            raise _Fail(400, "BadRequest", "The filter must scope the request to a scopeId and a scopeType.")
+        return self.double._collection(version, path, query, copy.deepcopy(self.items(ALERTS)))
+
+    def _alert_patch(self, version, path, query, body, config_id):
+        config = self.find(ALERTS, config_id)
+        if body.get("@odata.type") != config.get("@odata.type"):
+            raise _Fail(400, "BadRequest", "The @odata.type of the alert configuration is required and must match.")
+        config.update({k: v for k, v in body.items() if k != "@odata.type"})
+        return Response(status=204)
 
     # -- access reviews
 

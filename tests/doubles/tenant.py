@@ -33,6 +33,7 @@ COLLECTIONS = {
 OPTIONAL = {
     "accessReviewDefinitions": "/identityGovernance/accessReviews/definitions",
     "authenticationContextClassReferences": "/identity/conditionalAccess/authenticationContextClassReferences",
+    "roleManagementAlertConfigurations": "/identityGovernance/roleManagementAlerts/alertConfigurations",
 }
 
 

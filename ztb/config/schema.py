@@ -133,6 +133,7 @@ class Pim(_Strict):
         default=None, description="Separate mailbox that also receives Global Administrator activations (ScubaGear MS.AAD.7.9).",
     )
     requireTicket: ConfigBool = False
+    alerts: ConfigBool = Field(default=True, description="Keep PIM's configurable alerts enabled (Graph beta roleManagementAlerts).")
     groups: dict[str, list[str]] = Field(
         default_factory=dict,
         description="Role-assignable group object ID -> the privileged roles it holds (active or eligible): PIM for Groups settings.",

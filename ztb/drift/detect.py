@@ -247,6 +247,7 @@ def detect(b: Baseline, snap: dict[str, Any]) -> Report:
         governance.access_reviews(d)
         governance.auth_contexts(d)
         governance.group_pim(d)
+        governance.pim_alerts(d)
         d.unmanaged(others)
         d.uncovered()
     except RecursionError:

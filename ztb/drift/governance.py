@@ -8,6 +8,7 @@ predates them, or was exported with another stack's config), never read as "noth
 * Access reviews are matched by display name; a series Graph reports stopped or completed runs no
   more reviews and is *not enforced*, whatever its settings say.
 * The context is matched by its claim (``c1``); one that is not available protects nothing.
+* A PIM alert is found by its name (the end of its configuration ID); one switched off is not enforced.
 * A PIM-for-Groups policy is found through its assignment (group and ``member``/``owner``); a
   group left at PIM's defaults shows as every managed rule weakened.
 """
@@ -29,6 +30,7 @@ COLLECTION_OF = {
     "accessReviewScheduleDefinition": "accessReviewDefinitions",
     "authenticationContextClassReference": "authenticationContextClassReferences",
     "groupRoleManagementPolicy": "groupRoleManagementPolicyAssignments",
+    "roleManagementAlertConfiguration": "roleManagementAlertConfigurations",
 }
 
 
@@ -97,3 +99,21 @@ def group_pim(d: "_Drift") -> None:
         actual = {"scopeId": found.get("scopeId"), "scopeType": found.get("scopeType"), "roleDefinitionId": found.get("roleDefinitionId"),
                   "rules": policy.get("rules") or [], "id": policy.get("id")}
         d._compare(c, d._resolve(c), actual)
+
+
+def pim_alerts(d: "_Drift") -> None:
+    """Each configurable PIM alert is there and enabled; one switched off is a blind spot (not enforced)."""
+    controls = d.b.of_kind("roleManagementAlertConfiguration")
+    if not controls:
+        return
+    by_name = {str(x.get("id", "")).rsplit("_", 1)[-1].lower(): x for x in _collection(d, "roleManagementAlertConfiguration")}
+    for c in controls:
+        live = by_name.get(c.meta.alert.lower())
+        if live is None:
+            d._missing(c, f"no PIM alert configuration {c.meta.alert} (is PIM licensed in this tenant?)")
+            continue
+        if live.get("isEnabled") is not True:
+            v = cl.classify(c.kind, "isEnabled", True, live.get("isEnabled"), d.ctx)
+            d.findings.append(Finding(c.id, c.kind, c.display_name, NOT_ENFORCED, v.impact, f"PIM alert {c.meta.alert} is switched off: {v.reason}",
+                                      [{"path": "isEnabled", "desired": True, "actual": live.get("isEnabled"), "impact": v.impact,
+                                        "reason": v.reason}], live.get("id")))

@@ -33,6 +33,7 @@ READ_PERMISSIONS: tuple[Permission, ...] = (
     # Same path as the directory roles' assignments, so never matched by path: ztb.tenant.export names it on a 403.
     Permission("/policies/roleManagementPolicyAssignments#scopeType=Group", "RoleManagementPolicy.Read.AzureADGroup",
                "PIM for Groups policies (with ztb:pim.groups)"),
+    Permission("/identityGovernance/roleManagementAlerts", "RoleManagementAlert.Read.Directory", "PIM alert configurations (beta)"),
     Permission("/identityGovernance/accessReviews", "AccessReview.Read.All", "access review definitions (when the stack declares reviews)"),
     Permission("/identity/conditionalAccess/authenticationContextClassReferences", "Policy.Read.All",
                "authentication contexts (with ztb:pim.authenticationContext)"),

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from ztb.catalogue import crosswalk
 from ztb.catalogue import roles as rc
 from ztb.config import BaselineConfig
-from ztb.model import auth_context, compliance, conditional_access, groups, manual, pim, pim_groups, reviews, stacks
+from ztb.model import auth_context, compliance, conditional_access, groups, manual, pim, pim_alerts, pim_groups, reviews, stacks
 from ztb.model.controls import Control, Kind
 from ztb.model.groups import EmergencyAccess
 
@@ -67,6 +67,7 @@ def build(cfg: BaselineConfig) -> Baseline:
     controls += auth_context.build(cfg, refs)
     controls += pim.build(cfg, scope)
     controls += pim_groups.build(cfg)
+    controls += pim_alerts.build(cfg)
     controls += pim.eligibility_controls(cfg)
     controls += reviews.build(cfg, scope)
     controls += compliance.build(cfg, refs)

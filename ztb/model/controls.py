@@ -45,6 +45,8 @@ class Kind(str, Enum):
     AUTHENTICATION_CONTEXT = "authenticationContextClassReference"
     #: PIM for Groups: the member or owner policy of a role-assignable group that holds a role.
     GROUP_ROLE_MANAGEMENT_POLICY = "groupRoleManagementPolicy"
+    #: A PIM alert's configuration (Graph beta ``unifiedRoleManagementAlertConfiguration``).
+    ROLE_MANAGEMENT_ALERT = "roleManagementAlertConfiguration"
 
     def __str__(self) -> str:
         return self.value

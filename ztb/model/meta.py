@@ -147,4 +147,10 @@ class GroupPimMeta(_Keyed):
     approval: bool = False
 
 
-Meta = NoMeta | GroupMeta | PimMeta | EligibilityMeta | ComplianceMeta | ReviewMeta | AuthContextMeta | GroupPimMeta
+@dataclass(frozen=True)
+class AlertMeta(_Keyed):
+    #: The alert's name: the last part of its configuration ID (``DirectoryRole_<tenant>_<name>``).
+    alert: str
+
+
+Meta = AlertMeta | NoMeta | GroupMeta | PimMeta | EligibilityMeta | ComplianceMeta | ReviewMeta | AuthContextMeta | GroupPimMeta

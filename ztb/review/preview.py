@@ -31,7 +31,7 @@ KIND_BY_TYPE = {CA_TYPE: Kind.CONDITIONAL_ACCESS_POLICY, GROUP_TYPE: Kind.GROUP}
 KIND_BY_ID_PREFIX = {
     "PRIV-CA": Kind.CONDITIONAL_ACCESS_POLICY, "PRIV-GRP": Kind.GROUP, "PRIV-PIM": Kind.ROLE_MANAGEMENT_POLICY,
     "PRIV-ELIG": Kind.ROLE_ELIGIBILITY, "PRIV-DEV": Kind.DEVICE_COMPLIANCE_POLICY,
-    "PRIV-REV": Kind.ACCESS_REVIEW, "PRIV-CTX": Kind.AUTHENTICATION_CONTEXT,
+    "PRIV-REV": Kind.ACCESS_REVIEW, "PRIV-CTX": Kind.AUTHENTICATION_CONTEXT, "PRIV-ALERT": Kind.ROLE_MANAGEMENT_ALERT,
 }
 
 
@@ -266,6 +266,7 @@ INPUT_SCHEMAS = {
     "pulumi-python:dynamic/ztb:AccessReview": REVIEW_INPUTS,
     "pulumi-python:dynamic/ztb:AuthenticationContext": CONTEXT_INPUTS,
     "pulumi-python:dynamic/ztb:ContextPolicy": CONTEXT_POLICY_INPUTS,
+    "pulumi-python:dynamic/ztb:RoleManagementAlert": {"controlId": str, "alert": str, "isEnabled": bool},
 }
 _TYPE_WORDS = {str: "a string", bool: "true or false", _NUMBER: "a number"}
 

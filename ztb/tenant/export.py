@@ -64,6 +64,9 @@ GOVERNANCE: dict[str, tuple[str, dict[str, str], str]] = {
     "authenticationContextClassReferences": ("/identity/conditionalAccess/authenticationContextClassReferences", {},
                                              "authenticationContextClassReference"),
 }
+#: Beta only: PIM alert configurations (the list requires the scope filter).
+ALERTS = ("roleManagementAlertConfigurations", "/identityGovernance/roleManagementAlerts/alertConfigurations",
+          {"$filter": DIRECTORY_ROLES}, "roleManagementAlertConfiguration")
 GROUP_PIM = "groupRoleManagementPolicyAssignments"
 #: Reading PIM for Groups policies needs its own permission; the path is the directory roles' one.
 GROUP_PIM_PERMISSION = "RoleManagementPolicy.Read.AzureADGroup"
@@ -183,13 +186,14 @@ async def _governance(g: AsyncGraph, b: Baseline) -> dict[str, list[dict[str, An
     wanted = {name: spec for name, spec in GOVERNANCE.items() if b.of_kind(spec[2])}
     groups = sorted({c.meta.group_id for c in b.of_kind("groupRoleManagementPolicy")})
     reads = [g.list_all(path, query or None, V1) for path, query, _ in wanted.values()]
+    names = list(wanted)
+    if b.of_kind(ALERTS[3]):
+        reads.append(g.list_all(ALERTS[1], ALERTS[2], BETA))
+        names.append(ALERTS[0])
     if groups:
         reads.append(_group_pim(g, groups))
-    results = await gather(reads)
-    out = dict(zip(wanted, results))
-    if groups:
-        out[GROUP_PIM] = results[-1]
-    return out
+        names.append(GROUP_PIM)
+    return dict(zip(names, await gather(reads)))
 
 
 async def read_tenant(g: AsyncGraph, b: Baseline) -> dict[str, Any]:

@@ -245,6 +245,10 @@ def _ideal_governance(b: Baseline, tenant: str) -> dict[str, Any]:
         out["accessReviewDefinitions"] = [_ideal_review(c, tenant) for c in b.of_kind("accessReviewScheduleDefinition")]
     if b.of_kind("authenticationContextClassReference"):
         out["authenticationContextClassReferences"] = [dict(c.desired) for c in b.of_kind("authenticationContextClassReference")]
+    if b.of_kind("roleManagementAlertConfiguration"):
+        out["roleManagementAlertConfigurations"] = [
+            {**c.desired, "id": f"DirectoryRole_{tenant}_{c.meta.alert}", "alertDefinitionId": f"DirectoryRole_{tenant}_{c.meta.alert}"}
+            for c in b.of_kind("roleManagementAlertConfiguration")]
     if b.of_kind("groupRoleManagementPolicy"):
         out["groupRoleManagementPolicyAssignments"] = [_ideal_group_pim(c, tenant) for c in b.of_kind("groupRoleManagementPolicy")]
     return out

@@ -305,6 +305,14 @@ class _AuthContext(_Obj):
     isAvailable: Optional[bool] = None
 
 
+class _AlertConfiguration(_Obj):
+    id: Id
+    odata_type: Optional[Text] = Field(default=None, alias="@odata.type")
+    scopeId: Optional[Text] = None
+    scopeType: Optional[Text] = None
+    isEnabled: Optional[bool] = None
+
+
 class _GroupPimAssignment(_PimAssignment):
     """A PIM-for-Groups policy assignment with its policy and rules expanded (``$expand=policy($expand=rules)``)."""
 
@@ -334,3 +342,4 @@ class Snapshot(BaseModel):
     accessReviewDefinitions: Optional[list[_AccessReview]] = _optional_items("accessReviewDefinitions")
     authenticationContextClassReferences: Optional[list[_AuthContext]] = _optional_items("authenticationContextClassReferences")
     groupRoleManagementPolicyAssignments: Optional[list[_GroupPimAssignment]] = _optional_items("groupRoleManagementPolicyAssignments")
+    roleManagementAlertConfigurations: Optional[list[_AlertConfiguration]] = _optional_items("roleManagementAlertConfigurations")

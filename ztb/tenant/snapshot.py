@@ -61,6 +61,7 @@ OPTIONAL_COLLECTIONS = (
     "accessReviewDefinitions",
     "authenticationContextClassReferences",
     "groupRoleManagementPolicyAssignments",
+    "roleManagementAlertConfigurations",
 )
 #: Group properties export selects and the ideal snapshot fills (members and owners are read
 #: from their own collections, ``/groups/{id}/members`` and ``/owners``, for watched groups).
@@ -84,6 +85,7 @@ MAX_ITEMS = {
     "accessReviewDefinitions": 2000,
     "authenticationContextClassReferences": 99,
     "groupRoleManagementPolicyAssignments": 2000,
+    "roleManagementAlertConfigurations": 100,
     "rules": 64,
     "members": 50000,
     "owners": 1000,

@@ -32,8 +32,8 @@ from typing import Any, Optional, Sequence
 
 from ztb.compare.classify import access_review, ca, compliance, eligibility, group, pim
 from ztb.compare.classify.common import (
-    MAX_NAMED, NEUTRAL, STRENGTHENS, WEAKENS, Context, Field, Impact, Rule, Verdict, field_words, first, unclassified,
-    unreadable, worst,
+    MAX_NAMED, NEUTRAL, STRENGTHENS, WEAKENS, Context, Field, Impact, Rule, Verdict, bool_verdict, field_words, first, rule,
+    unclassified, unreadable, worst,
 )
 
 __all__ = [
@@ -60,12 +60,13 @@ RULES: dict[str, Sequence[Rule]] = {
     "groupRoleManagementPolicy": pim.RULES,
     "accessReviewScheduleDefinition": access_review.RULES,
     "authenticationContextClassReference": (),
+    "roleManagementAlertConfiguration": (rule(r"^isEnabled$", lambda f: bool_verdict("alert enabled", f.old, f.new)),),
 }
 #: Kind -> what a reviewer calls one such object.
 KIND_WORDS = {"conditionalAccessPolicy": "Conditional Access policy", "roleManagementPolicy": "PIM settings",
               "deviceCompliancePolicy": "device compliance policy", "group": "group", "roleEligibility": "eligible assignment",
               "groupRoleManagementPolicy": "PIM for Groups settings", "accessReviewScheduleDefinition": "access review",
-              "authenticationContextClassReference": "authentication context"}
+              "authenticationContextClassReference": "authentication context", "roleManagementAlertConfiguration": "PIM alert"}
 
 
 def classify(kind: str, path: str, old: Any, new: Any, ctx: Context | None = None) -> Verdict:
