@@ -22,6 +22,7 @@ def test_drift_bench_small_tenant_agrees_and_needs_fewer_requests():
     # page each for named locations, strengths and compliance, the stack's groups by name, and
     # ceil(32 / 15) requests for the 30 referenced groups plus the two the config names,
     # /organization (the tenant check), and one $batch for the members and owners of the 6
-    # baseline groups (12 sub-requests).
-    assert ztb == 3 + 2 + 2 + 2 + 3 + 1 + 3 + 1 + 1
+    # baseline groups (12 sub-requests); and the sample's 33 access reviews (2 pages of 20), its
+    # authentication context, its PIM alert configurations and its one PIM-for-Groups group's policies.
+    assert ztb == 3 + 2 + 2 + 2 + 3 + 1 + 3 + 1 + 1 + 2 + 1 + 1 + 1
     assert naive > 5 * ztb

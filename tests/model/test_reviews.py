@@ -96,7 +96,8 @@ def test_texts_fit_graph_s_limits(field):
     ("startDate", "05/01/2026", "YYYY-MM-DD"),
     ("startDate", "2026-13-01", "YYYY-MM-DD"),
     ("reviewerGroupId", "approvers", "not an object ID"),
-    ("reviewerGroupId", CA_EXCLUSION, "name the same group"),
+    ("reviewerGroupId", CA_EXCLUSION, "review their own access"),
+    ("reviewerGroupId", "9e0a0000-0000-4000-8000-000000000021", "review their own access"),
     ("reviewers", ["a"], "reviewers"),
 ])
 def test_a_bad_access_review_setting_is_one_line_naming_the_key(tmp_path, key, value, expected):
@@ -104,6 +105,11 @@ def test_a_bad_access_review_setting_is_one_line_naming_the_key(tmp_path, key, v
 
     line = one_line(stack(tmp_path, lambda c: c.setdefault("ztb:accessReviews", {}).__setitem__(key, value)))
     assert expected in line, line
+
+
+def test_the_approvers_may_also_be_the_reviewers():
+    b = build(validate(values(accessReviews={"reviewerGroupId": APPROVERS})))
+    assert reviews(b)[EXCLUSION_ID].desired["reviewers"][0]["query"] == f"/groups/{APPROVERS}/transitiveMembers"
 
 
 def test_reviews_without_reviewers_are_refused_and_disabled_reviews_need_none(tmp_path):

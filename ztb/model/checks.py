@@ -48,7 +48,6 @@ def _group_slots(cfg: BaselineConfig) -> dict[str, str]:
         "ringGroupIds.pilot": cfg.ringGroupIds.pilot,
         "ringGroupIds.full": cfg.ringGroupIds.full,
         "pim.approverGroupId": cfg.pim.approverGroupId,
-        "accessReviews.reviewerGroupId": cfg.accessReviews.reviewerGroupId,
         **{f"pim.groups.{gid}": gid for gid in cfg.pim.groups},
     }
     return {k: v for k, v in slots.items() if v}
@@ -207,6 +206,15 @@ def _governance_problems(cfg: BaselineConfig) -> list[str]:
             f"config '{NAMESPACE}:accessReviews' has no reviewers: set '{NAMESPACE}:accessReviews.reviewerGroupId' (or "
             f"'{NAMESPACE}:pim.approverGroupId', the default) to the group whose members review, or set accessReviews.enabled false"
         )
+    reviewer = cfg.accessReviews.reviewerGroupId
+    reviewed = {k: v for k, v in _group_slots(cfg).items() if k in ("emergencyAccessGroupId", "conditionalAccessExclusionGroupId",
+                                                                   "privilegedGroupId") or k.startswith("pim.groups.")}
+    for key, oid in reviewed.items():
+        if reviewer and reviewer == oid:
+            problems.append(
+                f"config '{NAMESPACE}:accessReviews.reviewerGroupId' is {NAMESPACE}:{key}; its members would review their own access "
+                "(a self-review); name a separate reviewer group, such as ztb:pim.approverGroupId"
+            )
     ga_box = cfg.pim.globalAdminNotificationMailbox
     if ga_box and ga_box.casefold() == cfg.pim.notificationMailbox.casefold():
         problems.append(
