@@ -81,3 +81,11 @@ def test_an_alert_through_the_host(host, graph, deployed):
     delete(host, ALERT, name, created.id, created.properties)
     assert graph.requests == []  # switching an alert off on destroy would be a silent weakening
     assert tenant is not None
+
+
+@pytest.mark.parametrize("value", ["yes", 1, "on", None, ["true"]])
+def test_pim_alerts_accepts_only_true_or_false(tmp_path, value):
+    from tests.test_config import one_line, stack
+
+    line = one_line(stack(tmp_path, lambda c: c["ztb:pim"].__setitem__("alerts", value)))
+    assert "pim.alerts" in line, line

@@ -91,6 +91,7 @@ def test_texts_fit_graph_s_limits(field):
     ("recurrence", "weekly", "recurrence"),
     ("defaultDecision", "Remove", "defaultDecision"),
     ("defaultDecision", "deny", "defaultDecision"),
+    ("defaultDecision", "Approve", "defaultDecision"),
     ("autoApply", "yes", "true or false"),
     ("reminders", 1, "true or false"),
     ("startDate", "05/01/2026", "YYYY-MM-DD"),

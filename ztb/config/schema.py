@@ -125,10 +125,6 @@ class Pim(_Strict):
     eligibleAssignmentMaxDuration: str = "P180D"
     activeAssignmentMaxDuration: str = "P30D"
     authenticationContext: Optional[str] = Field(default=None, description="Authentication context claim (c1..c99) required on activation instead of plain MFA, once PRIV-CA-13 enforces it.")
-    mfaOnActivation: Literal["auto", "off"] = Field(
-        default="auto",
-        description="auto: MFA on activation until PRIV-CA-13 is enforced behind the authentication context; off: never (refused unless it is).",
-    )
     globalAdminNotificationMailbox: Optional[str] = Field(
         default=None, description="Separate mailbox that also receives Global Administrator activations (ScubaGear MS.AAD.7.9).",
     )
@@ -190,7 +186,8 @@ class AccessReviews(_Strict):
     reviewerGroupId: Optional[str] = Field(default=None, description="Group whose members review (default: ztb:pim.approverGroupId).")
     recurrence: Literal["monthly", "quarterly", "semiannual", "annual"] = "quarterly"
     durationInDays: ConfigInt = Field(default=14, ge=1, le=180)
-    defaultDecision: Literal["Deny", "Approve", "Recommendation", "None"] = "Deny"
+    #: Graph also offers "Approve", which makes silence approve everyone: a rubber stamp, so not offered.
+    defaultDecision: Literal["Deny", "Recommendation", "None"] = "Deny"
     autoApply: ConfigBool = True
     reminders: ConfigBool = True
     startDate: str = Field(default="2026-01-05", description="First review (YYYY-MM-DD); set at creation only.")
