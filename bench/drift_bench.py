@@ -126,6 +126,18 @@ def naive_read(client: GraphClient, baseline, snap_ids: dict) -> dict:
         watched |= {g["id"].lower() for g in found}
         groups += found
     out["groups"] = list({g["id"]: g for g in groups}.values())
+    # The optional collections the stack's governance controls are compared with: one list each, as export reads them.
+    from ztb.tenant.export import ALERTS, GOVERNANCE
+
+    for name, (path, query, kind) in GOVERNANCE.items():
+        if baseline.of_kind(kind):
+            out[name] = client.list_all(path, query or None)
+    if baseline.of_kind(ALERTS[3]):
+        out[ALERTS[0]] = client.list_all(ALERTS[1], ALERTS[2], BETA)
+    group_pim = sorted({c.meta.group_id for c in baseline.of_kind("groupRoleManagementPolicy")})
+    if group_pim:
+        out["groupRoleManagementPolicyAssignments"] = [a for gid in group_pim for a in client.list_all(
+            "/policies/roleManagementPolicyAssignments", {"$filter": f"scopeId eq '{gid}' and scopeType eq 'Group'", "$expand": "policy($expand=rules)"})]
     for g in out["groups"]:  # members and owners of each baseline group, one list each
         if g["id"].lower() in watched:
             for relation, query in (("members", MEMBER_QUERY), ("owners", OWNER_QUERY)):

@@ -46,6 +46,10 @@ PIM_DYNAMIC_TYPES = {DYNAMIC_TYPE, "pulumi-python:dynamic/ztb:RoleManagementPoli
 def is_pim_dynamic(resource_type: str) -> bool:
     return resource_type in PIM_DYNAMIC_TYPES
 GROUP_PIM_TYPE = "azuread:index/groupRoleManagementPolicy:GroupRoleManagementPolicy"
+#: The Conditional Access policy on the PIM authentication context (Graph JSON: excludeGroups, not excludedGroups).
+CONTEXT_POLICY_TYPE = "pulumi-python:dynamic/ztb:ContextPolicy"
+ACCESS_REVIEW_TYPE = "pulumi-python:dynamic/ztb:AccessReview"
+CA_TYPES = {CA_TYPE, CONTEXT_POLICY_TYPE}
 #: Child names end in the lowercased control ID (ztb/deploy/*.py): these are permanent.
 PRIVILEGED_CA_NAME = re.compile(r"(?:^|-)priv-ca-\d+$")
 EMERGENCY_GROUP_NAME = re.compile(r"(?:^|-)priv-grp-02$")
@@ -86,12 +90,14 @@ def _strings(value: Any) -> list[str]:
 
 
 def excluded(props: Mapping) -> set[str]:
+    """Excluded groups and users, under pulumi-azuread's names or Graph's (the context policy's dynamic provider)."""
     users = _get(props, "conditions", "users")
-    return set(_strings(_get(users, "excludedGroups"))) | set(_strings(_get(users, "excludedUsers")))
+    names = ("excludedGroups", "excludedUsers", "excludeGroups", "excludeUsers")
+    return {v for n in names for v in _strings(_get(users, n))}
 
 
 def is_ca(resource_type: str) -> bool:
-    return resource_type in (CA_TYPE, GRAPH_CA_TYPE)
+    return resource_type in CA_TYPES or resource_type == GRAPH_CA_TYPE
 
 
 def ca_props(resource_type: str, props: Mapping) -> Mapping:
@@ -124,7 +130,7 @@ class _CaArgs:
 
 
 def _as_ca(args: Any) -> Optional[Any]:
-    return _CaArgs(args) if args.resource_type == GRAPH_CA_TYPE else (args if args.resource_type == CA_TYPE else None)
+    return _CaArgs(args) if args.resource_type == GRAPH_CA_TYPE else (args if args.resource_type in CA_TYPES else None)
 
 
 def _label(args: Any) -> str:
@@ -313,6 +319,32 @@ def allowed_platforms_have_policies(args: Any, report: Report) -> None:
         report(f"PRIV-CA-07 lets {platform} devices through but no compliance policy of the stack judges them", block[0].urn)
 
 
+def group_pim_activation_requires_mfa_or_context(args: Any, report: Report) -> None:
+    """Advisory: activating a PIM-for-Groups membership or ownership asks for MFA or an authentication context."""
+    if args.resource_type != GROUP_PIM_TYPE:
+        return
+    activation = _get(args.props, "activationRules")
+    if not isinstance(activation, Mapping):
+        report(f"{args.name}: the group's PIM policy declares no activation rules: it stays at PIM's defaults (no MFA)")
+        return
+    if activation.get("requireMultifactorAuthentication") is not True and not activation.get("requiredConditionalAccessAuthenticationContext"):
+        report(f"{args.name}: activating the group requires neither MFA nor an authentication context")
+
+
+def access_review_keeps_access_in_check(args: Any, report: Report) -> None:
+    """An access review names its reviewers, recurs, and never approves everyone when reviewers stay silent."""
+    if args.resource_type != ACCESS_REVIEW_TYPE:
+        return
+    reviewers = args.props.get("reviewers")
+    if isinstance(reviewers, Sequence) and not isinstance(reviewers, str) and not reviewers:
+        report(f"{args.name}: the review names no reviewers, which makes it a self-review: admins would confirm their own access")
+    if not isinstance(_get(args.props, "settings", "recurrence", "pattern"), Mapping):
+        report(f"{args.name}: the review does not recur; a one-off review does not keep privileged access in check")
+    decision = _get(args.props, "settings", "defaultDecision")
+    if _get(args.props, "settings", "defaultDecisionEnabled") is True and str(decision).lower() == "approve":
+        report(f"{args.name}: reviewers' silence approves everyone (defaultDecision Approve): the review would rubber-stamp all access")
+
+
 # -- stack rule ----------------------------------------------------------------------------------
 
 def emergency_group_excluded_everywhere(args: Any, report: Report) -> None:
@@ -395,6 +427,16 @@ POLICIES = [
         name="secure-by-default-on",
         description="Intune's 'devices with no compliance policy are not compliant' is not turned off by the stack.",
         validate=secure_by_default_on, enforcement_level=EnforcementLevel.ADVISORY,
+    ),
+    ResourceValidationPolicy(
+        name="access-review-keeps-access-in-check",
+        description="Access reviews name reviewers, recur, and never approve everyone when reviewers do not respond.",
+        validate=access_review_keeps_access_in_check, enforcement_level=EnforcementLevel.MANDATORY,
+    ),
+    ResourceValidationPolicy(
+        name="group-pim-activation-requires-mfa-or-context",
+        description="Activating a PIM-for-Groups membership or ownership requires MFA or an authentication context.",
+        validate=group_pim_activation_requires_mfa_or_context, enforcement_level=EnforcementLevel.ADVISORY,
     ),
     ResourceValidationPolicy(
         name="pim-activation-requires-mfa-and-justification",

@@ -40,7 +40,7 @@ def test_plan_json_lists_every_control_with_id_kind_name_and_desired_json():
     for c in doc["controls"]:
         assert {"id", "kind", "displayName", "desired", "crosswalk"} <= set(c)
     policies = [c for c in doc["controls"] if c["kind"] == "conditionalAccessPolicy"]
-    assert len(policies) == 12  # PRIV-CA-01..12
+    assert len(policies) == 13  # PRIV-CA-01..13 (PRIV-CA-13 on the sample's authentication context)
     for p in policies:
         assert "${group:emergencyAccess}" in p["desired"]["conditions"]["users"]["excludeGroups"]
         assert EMERGENCY <= set(p["desired"]["conditions"]["users"]["excludeUsers"])

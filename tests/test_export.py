@@ -22,8 +22,10 @@ from ztb.tenant.snapshot import COLLECTIONS, load
 
 #: One paged list per collection, plus the stack's groups by name and the referenced ones by ID,
 #: /organization (the tenant), and one $batch for the members and owners of the watched groups; app
-#: protection is one collection read from two lists (iOS, Android).
-ONE_PAGE_EACH = len(COLLECTIONS) - 1 + 1 + 2 + 1 + 1
+#: protection is one collection read from two lists (iOS, Android); and the sample's optional
+#: collections: access reviews, authentication contexts, the PIM for Groups policies of its one
+#: ztb:pim.groups group, and (beta) its PIM alert configurations.
+ONE_PAGE_EACH = len(COLLECTIONS) - 1 + 1 + 2 + 1 + 1 + 4
 
 
 def without_context(items: list[dict]) -> list[dict]:
@@ -65,8 +67,10 @@ def test_export_uses_one_filtered_expanded_list_for_pim_and_selects_role_definit
     assert export(tmp_path)[0].exit_code == 0
     (pim,) = graph.sent("GET", "/policies/roleManagementPolicies$")
     assert pim.query == {"$filter": "scopeId eq '/' and scopeType eq 'DirectoryRole'", "$expand": "rules"}
-    (assignments,) = graph.sent("GET", "/policies/roleManagementPolicyAssignments")
+    assignments, groups = sorted(graph.sent("GET", "/policies/roleManagementPolicyAssignments"), key=lambda r: "Group" in r.query["$filter"])
     assert assignments.query == {"$filter": "scopeId eq '/' and scopeType eq 'DirectoryRole'"}
+    assert groups.query == {"$filter": "scopeId eq '9e0a0000-0000-4000-8000-000000000021' and scopeType eq 'Group'",
+                            "$expand": "policy($expand=rules)"}
     (compliance,) = graph.sent("GET", "/deviceManagement/deviceCompliancePolicies")
     assert compliance.version == "beta" and compliance.query == {"$expand": "assignments"}
     (roles,) = graph.sent("GET", "/roleManagement/directory/roleDefinitions")

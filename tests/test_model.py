@@ -29,7 +29,10 @@ def values(**changes: Any) -> dict[str, Any]:
 
 
 def ca_policies(b=SAMPLE) -> list[Control]:
-    return b.of_kind("conditionalAccessPolicy")
+    """The role-and-group-targeted policy set (PRIV-CA-13, on the PIM authentication context, targets only the group)."""
+    from ztb.model.auth_context import is_context_policy
+
+    return [c for c in b.of_kind("conditionalAccessPolicy") if not is_context_policy(c)]
 
 
 def test_control_ids_are_unique_and_stable_in_form():
@@ -129,7 +132,9 @@ def test_every_role_in_scope_gets_pim_settings_with_the_three_admin_notification
     for c in pim.values():
         rules = {r["id"]: r for r in c.desired["rules"]}
         for rule_id in ("Notification_Admin_Admin_Eligibility", "Notification_Admin_Admin_Assignment", "Notification_Admin_EndUser_Assignment"):
-            assert rules[rule_id]["notificationRecipients"] == [MAILBOX], (c.id, rule_id)
+            ga_activation = rule_id == "Notification_Admin_EndUser_Assignment" and c.meta.template_id == rc.GLOBAL_ADMINISTRATOR
+            expected = [MAILBOX, RAW["pim"]["globalAdminNotificationMailbox"]] if ga_activation else [MAILBOX]
+            assert rules[rule_id]["notificationRecipients"] == expected, (c.id, rule_id)
         assert rules["Expiration_Admin_Eligibility"]["isExpirationRequired"] is True
         assert rules["Expiration_Admin_Assignment"]["isExpirationRequired"] is True
         assert "MultiFactorAuthentication" in rules["Enablement_EndUser_Assignment"]["enabledRules"]
@@ -147,8 +152,8 @@ def test_global_and_privileged_role_administrator_activation_needs_approval_by_t
             ]
 
 
-def test_authentication_context_replaces_plain_mfa_on_activation():
-    b = build(validate(values(pim={**RAW["pim"], "authenticationContext": "c1"})))
+def test_authentication_context_replaces_plain_mfa_on_activation_once_its_policy_enforces():
+    b = build(validate(values(pim={**RAW["pim"], "authenticationContext": "c1"}, reportOnlyControls=[])))
     rules = {r["id"]: r for r in b.of_kind("roleManagementPolicy")[0].desired["rules"]}
     assert rules["AuthenticationContext_EndUser_Assignment"]["isEnabled"] is True
     assert rules["AuthenticationContext_EndUser_Assignment"]["claimValue"] == "c1"

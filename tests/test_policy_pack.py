@@ -92,6 +92,40 @@ def test_sample_stack_passes_every_policy(sample_declared):
     assert violations(resources) == {}
 
 
+def test_the_sample_s_reviews_context_policy_and_group_pim_are_each_read_by_a_rule(sample_declared):
+    resources = sample_resources(sample_declared)
+    types = [t for t, _, _ in resources]
+    assert types.count(ztb_policies.ACCESS_REVIEW_TYPE) == 33 and types.count(ztb_policies.CONTEXT_POLICY_TYPE) == 1
+    assert types.count(ztb_policies.GROUP_PIM_TYPE) == 2
+
+
+@pytest.mark.parametrize("change,expected", [
+    (lambda p: p.update(reviewers=[]), "self-review"),
+    (lambda p: p["settings"].pop("recurrence"), "does not recur"),
+    (lambda p: p["settings"].update(defaultDecision="Approve", defaultDecisionEnabled=True), "rubber-stamp"),
+])
+def test_a_review_that_cannot_keep_access_in_check_is_refused(sample_declared, change, expected):
+    resources = sample_resources(sample_declared)
+    change(props_of(resources, "baseline-reviews-priv-rev-excl"))
+    found = violations(resources)
+    assert list(found) == ["access-review-keeps-access-in-check"] and expected in found["access-review-keeps-access-in-check"][0]
+
+
+def test_the_context_policy_without_the_break_glass_exclusion_is_rejected(sample_declared):
+    resources = sample_resources(sample_declared)
+    users = props_of(resources, "baseline-auth-context-priv-ca-13")["conditions"]["users"]
+    users["excludeUsers"] = []
+    users["excludeGroups"] = [g for g in users["excludeGroups"] if g != object_id_for("baseline-groups-priv-grp-02")]
+    assert set(violations(resources)) == {"ca-excludes-emergency-access", "emergency-group-excluded-everywhere"}
+
+
+def test_a_group_whose_activation_needs_neither_mfa_nor_context_is_flagged(sample_declared):
+    resources = sample_resources(sample_declared)
+    name = next(n for t, n, _ in resources if t == ztb_policies.GROUP_PIM_TYPE)
+    props_of(resources, name)["activationRules"]["requireMultifactorAuthentication"] = False
+    assert list(violations(resources)) == ["group-pim-activation-requires-mfa-or-context"]
+
+
 def test_plan_without_the_break_glass_exclusion_is_rejected(sample_declared):
     resources = sample_resources(sample_declared)
     users = props_of(resources, "baseline-ca-priv-ca-03")["conditions"]["users"]
@@ -231,9 +265,10 @@ def test_enforcement_levels_are_mandatory_for_lockout_and_advisory_for_review():
     assert {n for n, lvl in levels.items() if lvl == EnforcementLevel.MANDATORY} == {
         "ca-excludes-emergency-access", "ca-no-block-all-without-exclusion", "privileged-ca-not-disabled-in-full-phase",
         "pim-activation-maximum", "emergency-group-excluded-everywhere", "device-policy-assigned",
-        "allowed-platforms-have-policies"}
+        "allowed-platforms-have-policies", "access-review-keeps-access-in-check"}
     assert {n for n, lvl in levels.items() if lvl == EnforcementLevel.ADVISORY} == {
-        "privileged-ca-enforced-in-full-phase", "pim-activation-requires-mfa-and-justification", "secure-by-default-on"}
+        "privileged-ca-enforced-in-full-phase", "pim-activation-requires-mfa-and-justification", "secure-by-default-on",
+        "group-pim-activation-requires-mfa-or-context"}
     assert any(isinstance(p, StackValidationPolicy) for p in ztb_policies.POLICIES)
 
 

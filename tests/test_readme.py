@@ -16,6 +16,9 @@ def test_readme_documents_every_control_of_the_sample_stack():
         "group": lambda i: i in documented or (i.startswith("PRIV-GRP-1") and "PRIV-GRP-11..13" in documented),
         "roleManagementPolicy": lambda i: "PRIV-PIM-&lt;role&gt;" in documented,
         "roleEligibility": lambda i: "PRIV-ELIG-&lt;principal&gt;-&lt;role&gt;" in documented,
+        "accessReviewScheduleDefinition": lambda i: i in documented or "PRIV-REV-&lt;role&gt;" in documented,
+        "groupRoleManagementPolicy": lambda i: "PRIV-PIMG-&lt;group&gt;-MEMBER" in documented,
+        "roleManagementAlertConfiguration": lambda i: "PRIV-ALERT-GA" in documented and i.split("-")[-1] in README,
     }
     for c in SAMPLE.controls:
         check = patterns.get(c.kind, lambda i: i in documented)

@@ -196,6 +196,8 @@ class GraphDouble:
         self.respell_durations = True
         self.pim_policies: dict[str, dict] = {}
         self.pim_assignments: list[dict] = []
+        #: PIM for Groups policy assignments, each with its policy and rules (as ``$expand=policy($expand=rules)`` answers).
+        self.group_pim_assignments: list[dict] = []
         self.compliance: dict[str, dict] = {}
         #: Conditional Access policies by ID (POST/GET/PATCH/DELETE /identity/conditionalAccess/policies/{id}).
         self.ca_policies: dict[str, dict] = {}
@@ -486,6 +488,18 @@ class GraphDouble:
         f = self._filter(query)
         if "scopeId" not in f or "scopeType" not in f:
             raise _Fail(400, "BadRequest", "The filter must scope the request to a scopeId and a scopeType.")
+        if f["scopeType"] == "Group":
+            expand = query.get("$expand", "")
+            out = []
+            for a in self.group_pim_assignments:
+                if a["scopeId"].lower() == f["scopeId"].lower():
+                    a = copy.deepcopy(a)
+                    if not expand.startswith("policy"):
+                        a.pop("policy", None)
+                    elif "rules" not in expand:
+                        a["policy"].pop("rules", None)
+                    out.append(a)
+            return self._collection(version, path, query, out)
         if f["scopeType"] not in ("DirectoryRole", "Directory"):
             raise _Fail(400, "BadRequest", f"Invalid scopeType '{f['scopeType']}'")
         items = [a for a in self.pim_assignments if a["scopeId"] == f["scopeId"]

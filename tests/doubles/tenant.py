@@ -34,6 +34,12 @@ COLLECTIONS = {
 APP_PROTECTION = {"#microsoft.graph.iosManagedAppProtection": "iosManagedAppProtections",
                   "#microsoft.graph.androidManagedAppProtection": "androidManagedAppProtections"}
 
+OPTIONAL = {
+    "accessReviewDefinitions": "/identityGovernance/accessReviews/definitions",
+    "authenticationContextClassReferences": "/identity/conditionalAccess/authenticationContextClassReferences",
+    "roleManagementAlertConfigurations": "/identityGovernance/roleManagementAlerts/alertConfigurations",
+}
+
 
 def _select(items: list[dict], query: dict[str, str]) -> list[dict]:
     fields = [f for f in query.get("$select", "").split(",") if f]
@@ -60,6 +66,11 @@ class DriftTenant:
         for policy in snapshot["roleManagementPolicies"]:
             double.pim_policies[policy["id"]] = copy.deepcopy(policy)
         double.pim_assignments = copy.deepcopy(snapshot["roleManagementPolicyAssignments"])
+        # The optional collections (access reviews, authentication contexts, PIM for Groups), when the snapshot has them.
+        for key, path in OPTIONAL.items():
+            if snapshot.get(key) is not None:
+                double.collections[path] = copy.deepcopy(snapshot[key])
+        double.group_pim_assignments = copy.deepcopy(snapshot.get("groupRoleManagementPolicyAssignments") or [])
         for policy in snapshot["deviceCompliancePolicies"]:
             body = {k: v for k, v in copy.deepcopy(policy).items() if not k.startswith("assignments")}
             double.compliance[body["id"]] = body

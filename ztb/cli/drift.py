@@ -17,12 +17,15 @@ FORMATS = ["text", "markdown", "json", "junit", "sarif"]
 @click.option("--snapshot", "snapshot_path", default=None, help="Compare with this `ztb export` file (`-` for stdin) instead of reading the tenant.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--previous", default=None, type=click.Path(dir_okay=False), help="An earlier `--format json` result: mark findings new, persisting or fixed.")
+@click.option("--audit/--no-audit", "audit", default=None,
+              help="List the directory-audit events (role, PIM, Conditional Access) since the --previous run, read live "
+                   "(default: on for live drift with --previous, off with --snapshot).")
 @graph_url_option
 @click.option("--out", "out", default=None, type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")
 @click.option("--standing-access", is_flag=True, default=False,
               help="Also read the role schedules live (read-only) and report standing access and PRIV-MAN-04.")
-def command(config_path: str, snapshot_path: str | None, fmt: str, previous: str | None, graph_url: str | None, out: str | None,
-            standing_access: bool = False) -> None:
+def command(config_path: str, snapshot_path: str | None, fmt: str, previous: str | None, audit: bool | None, graph_url: str | None,
+            out: str | None, standing_access: bool = False) -> None:
     """Compare the tenant with the baseline and report drift per control ID.
 
     Each finding is missing, changed (every field with desired and actual value), notEnforced
@@ -34,6 +37,10 @@ def command(config_path: str, snapshot_path: str | None, fmt: str, previous: str
     a partial, repeated or malformed read, a read past ZTB_GRAPH_TIMEOUT / ZTB_GRAPH_MAX_PAGES,
     a tenant other than the stack's, a bad config or snapshot). A partial read is never "no drift".
 
+    Live with --previous (or with --snapshot and --audit), the report also lists the directory-audit
+    events of role, PIM and Conditional Access changes since the previous run (who, what, when;
+    read live, needs AuditLog.Read.All).
+
     \b
     Examples:
         ztb drift --config Pulumi.prod.yaml                       # live, read-only Graph
@@ -44,10 +51,13 @@ def command(config_path: str, snapshot_path: str | None, fmt: str, previous: str
     from ztb.cli.outfile import write_output
     from ztb.drift import formats as drift_formats
     from ztb.drift.detect import detect
-    from ztb.drift.history import load_previous, mark_history
+    from ztb.drift.history import add_audit_events, load_previous, mark_history
     from ztb.drift.report import DriftError
     from ztb.tenant.snapshot import SnapshotError, load
 
+    if audit and not previous:
+        raise ZtbError("--audit lists the directory-audit events since the previous run: pass --previous FILE (an earlier "
+                       "`ztb drift --format json` result) as well")
     baseline = load_baseline(config_path)
     warn(baseline)
     try:
@@ -58,7 +68,10 @@ def command(config_path: str, snapshot_path: str | None, fmt: str, previous: str
 
             standing.apply(report, baseline, standing.read_live(baseline, str(snap.get("tenantId") or ""), graph_url), snap)
         if previous:
-            mark_history(report, load_previous(previous))
+            before = load_previous(previous)
+            mark_history(report, before)
+            if audit if audit is not None else not snapshot_path:
+                add_audit_events(report, before, graph_url)
     except (SnapshotError, DriftError) as e:  # may quote the file or the tenant: no secret in the line
         raise ZtbError(scrub(str(e))) from None
     text = drift_formats.render(report, fmt, config_path)

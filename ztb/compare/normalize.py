@@ -70,6 +70,10 @@ DEFAULT_OFF = {
 #: its type is always deviceCompliancePolicyAssignment and source/sourceId say how it was made;
 #: the target is the part a baseline manages.
 ITEM_SERVER_SET = {(kind, "assignments"): {"id", "@odata.type", "source", "sourceId"} for kind in INTUNE_KINDS}
+# Graph answers each reviewer with queryRoot "decisions" (accessreviewset-post-definitions, example 1).
+ITEM_SERVER_SET[("accessReviewScheduleDefinition", "reviewers")] = {"queryRoot"}
+#: Kinds whose objects are PIM policies (a directory role's, or a PIM-for-Groups group's): one normalisation.
+PIM_KINDS = {"roleManagementPolicy", "groupRoleManagementPolicy"}
 #: Kinds whose objects are compared both ways (keys the desired state omits count when set).
 SYMMETRIC_KINDS = {"conditionalAccessPolicy"}
 #: Where an expanded reference is reduced to its id.
@@ -185,7 +189,7 @@ def _drop_type(kind: str, path: str) -> bool:
     # documented PATCH bodies carry; whole rules keep theirs (it selects the rule's class).
     if kind == "conditionalAccessPolicy":
         return True
-    return kind == "roleManagementPolicy" and (".target" in path or ".setting" in path)
+    return kind in PIM_KINDS and (".target" in path or ".setting" in path)
 
 
 def canonical(kind: str, obj: Any) -> Any:
@@ -228,7 +232,7 @@ def _changed(kind: str, desired: Any, actual: Any, include_write_only: bool) -> 
     cd = canonical(kind, desired) or {}
     ca = canonical(kind, actual) if actual is not None else {}
     ca = ca or {}
-    if kind == "roleManagementPolicy":
+    if kind in PIM_KINDS:
         cd = {"rules": cd.get("rules") or {}}
         rules = (ca.get("rules") or {}) if isinstance(ca.get("rules"), dict) else {}
         ca = {"rules": {k: v for k, v in rules.items() if k in cd["rules"]}}

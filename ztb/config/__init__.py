@@ -17,14 +17,14 @@ from ztb.config.problems import (
     ECHO_CHARS, MAX_CONFIG_BYTES, MAX_DEPTH, MAX_PROBLEMS, NAMESPACE, ConfigError, echo, one_line,
 )
 from ztb.config.schema import (
-    CLOUD_APP_SECURITY_TYPES, EMAIL_RE, SECURITY_COPILOT_APP_ID, SECURITY_COPILOT_APPS, USER_RISK_REMEDIATIONS, AcceptedPolicy, BaselineConfig, ConfigBool, ConfigInt, DeviceCompliance, GalleryApp, Pim,
+    CLOUD_APP_SECURITY_TYPES, EMAIL_RE, SECURITY_COPILOT_APP_ID, SECURITY_COPILOT_APPS, USER_RISK_REMEDIATIONS, AccessReviews, AcceptedPolicy, BaselineConfig, ConfigBool, ConfigInt, DeviceCompliance, GalleryApp, Pim,
     RingGroupIds, RoleScope, SecurityApp, parse_duration,
 )
 from ztb.config.validation import validate
 
 __all__ = [
     "CLOUD_APP_SECURITY_TYPES", "ECHO_CHARS", "EMAIL_RE", "SECURITY_COPILOT_APPS", "USER_RISK_REMEDIATIONS", "GalleryApp", "MAX_CONFIG_BYTES", "MAX_DEPTH", "MAX_PROBLEMS", "NAMESPACE", "SECURITY_COPILOT_APP_ID",
-    "AcceptedPolicy", "BaselineConfig", "ConfigBool", "ConfigError", "ConfigInt", "DeviceCompliance", "Pim",
+    "AccessReviews", "AcceptedPolicy", "BaselineConfig", "ConfigBool", "ConfigError", "ConfigInt", "DeviceCompliance", "Pim",
     "RingGroupIds", "RoleScope", "SecurityApp", "echo", "load_stack_file", "load_yaml", "one_line", "parse_duration",
     "split_namespace", "validate",
 ]

@@ -154,15 +154,36 @@ class Pim(_Strict):
     approvalRolesActivationMaxDuration: str = "PT1H"
     eligibleAssignmentMaxDuration: str = "P180D"
     activeAssignmentMaxDuration: str = "P30D"
-    authenticationContext: Optional[str] = Field(default=None, description="Authentication context claim (c1..c99) required on activation instead of plain MFA.")
+    authenticationContext: Optional[str] = Field(default=None, description="Authentication context claim (c1..c99) required on activation instead of plain MFA, once PRIV-CA-13 enforces it.")
+    globalAdminNotificationMailbox: Optional[str] = Field(
+        default=None, description="Separate mailbox that also receives Global Administrator activations (ScubaGear MS.AAD.7.9).",
+    )
     requireTicket: ConfigBool = False
+    alerts: ConfigBool = Field(default=True, description="Keep PIM's configurable alerts enabled (Graph beta roleManagementAlerts).")
+    groups: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Role-assignable group object ID -> the privileged roles it holds (active or eligible): PIM for Groups settings.",
+    )
 
-    @field_validator("notificationMailbox")
+    @field_validator("notificationMailbox", "globalAdminNotificationMailbox")
     @classmethod
-    def _mailbox(cls, v: str) -> str:
-        if not EMAIL_RE.match(v):
+    def _mailbox(cls, v: Optional[str]) -> Optional[str]:
+        if v is not None and not EMAIL_RE.match(v):
             raise ValueError(f"{echo(v)} is not an email address; name the security team's mailbox, e.g. secops@contoso.com")
         return v
+
+    @field_validator("groups")
+    @classmethod
+    def _groups(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for key, names in v.items():
+            gid = _check_guid(key)
+            if gid in out:
+                raise ValueError(f"group {gid} is listed twice (object IDs are case-insensitive); merge its roles under one key")
+            if not names:
+                raise ValueError(f"group {gid} lists no role; name the privileged roles it holds, or remove it")
+            out[gid] = names
+        return out
 
     _approver = field_validator("approverGroupId")(lambda v: v if v is None else _check_guid(v))
 
@@ -199,6 +220,28 @@ class MobileMinimumVersions(_Strict):
     _versions = field_validator("macOS", "iOS", "android")(
         _matching(r"^\d{1,3}\.\d{1,3}(\.\d{1,3})?$", "is not an OS version; use the form Major.Minor, e.g. 17.0")
     )
+
+
+class AccessReviews(_Strict):
+    """Recurring access reviews of every privileged role and of the CA exclusion group (PRIV-REV-*).
+
+    Defaults: quarterly, open 14 days, mail and reminders on, justification and recommendations on,
+    and on no response the reviewers' silence removes access ("Deny", auto-applied), as the
+    guidance's "ensure admin and SecOps staff user accounts still need their assigned roles" asks.
+    """
+
+    enabled: ConfigBool = True
+    reviewerGroupId: Optional[str] = Field(default=None, description="Group whose members review (default: ztb:pim.approverGroupId).")
+    recurrence: Literal["monthly", "quarterly", "semiannual", "annual"] = "quarterly"
+    durationInDays: ConfigInt = Field(default=14, ge=1, le=180)
+    #: Graph also offers "Approve", which makes silence approve everyone: a rubber stamp, so not offered.
+    defaultDecision: Literal["Deny", "Recommendation", "None"] = "Deny"
+    autoApply: ConfigBool = True
+    reminders: ConfigBool = True
+    startDate: str = Field(default="2026-01-05", description="First review (YYYY-MM-DD); set at creation only.")
+
+    _reviewer = field_validator("reviewerGroupId")(lambda v: v if v is None else _check_guid(v))
+    _start = field_validator("startDate")(_matching(r"^20[2-9][0-9]-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", "is not a date; write YYYY-MM-DD"))
 
 
 class DeviceCompliance(_Strict):
@@ -296,6 +339,7 @@ class BaselineConfig(_Strict):
         description="Device platforms privileged users may sign in from: PRIV-CA-07 blocks the rest, each gets a compliance policy.",
     )
     appProtection: AppProtection = Field(default_factory=AppProtection)
+    accessReviews: AccessReviews = Field(default_factory=AccessReviews)
     eligibility: dict[str, list[str]] = Field(default_factory=dict, description="Principal object ID -> roles it becomes eligible for.")
     acceptedUnmanagedPolicies: list[AcceptedPolicy] = Field(
         default_factory=list,

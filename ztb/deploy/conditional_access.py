@@ -44,8 +44,11 @@ class ConditionalAccessArgs:
     @classmethod
     def of(cls, baseline: Baseline, group_ids: Mapping[str, pulumi.Input[str]],
            app_ids: Optional[Mapping[str, pulumi.Input[str]]] = None) -> ConditionalAccessArgs:
+        from ztb.model.auth_context import is_context_policy
+
         return cls(
-            policies=baseline.of_kind(Kind.CONDITIONAL_ACCESS_POLICY), group_ids=group_ids,
+            # A policy on an authentication context is deployed by ztb.deploy.auth_context (pulumi-azuread cannot target one).
+            policies=[c for c in baseline.of_kind(Kind.CONDITIONAL_ACCESS_POLICY) if not is_context_policy(c)], group_ids=group_ids,
             emergency=baseline.emergency, referenced=g.known_ids(baseline.of_kind(Kind.GROUP)),
             app_ids=dict(app_ids or {}),
         )

@@ -25,6 +25,7 @@ from typing import Any
 from ztb.catalogue.roles import resolve as resolve_role
 from ztb.compare import classify as cl
 from ztb.compare.normalize import canonical, compare
+from ztb.drift import governance
 from ztb.drift.history import load_previous, mark_history
 from ztb.drift.members import group_fields, membership_changes
 from ztb.drift.report import CHANGED, MISSING, NOT_ENFORCED, UNCOVERED, UNMANAGED, DriftError, Finding, Report
@@ -317,6 +318,10 @@ def detect(b: Baseline, snap: dict[str, Any]) -> Report:
         d.app_protection()
         d.device_settings()
         d.role_holders()
+        governance.access_reviews(d)
+        governance.auth_contexts(d)
+        governance.group_pim(d)
+        governance.pim_alerts(d)
         d.unmanaged(others)
         d.uncovered()
     except RecursionError:

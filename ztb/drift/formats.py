@@ -55,6 +55,10 @@ def _change_line(ch: dict[str, Any]) -> str:
     return f"{visible(ch['path'])}: {_value(ch['desired'])} -> {_value(ch['actual'])} ({visible(ch['impact'])})"
 
 
+def _audit_rows(r: Report) -> list[list[str]]:
+    return [[e["when"], e["who"], e["what"], ", ".join(e["targets"]), e["result"]] for e in r.audit_events]
+
+
 def text(r: Report) -> str:
     rows = [[visible(f.control_id), _status(f), visible(f.impact), visible(f.trend or ""), visible(f.display_name)] for f in r.findings]
     out = [summary(r)]
@@ -63,6 +67,10 @@ def text(r: Report) -> str:
         for f in r.findings:
             out.append(f"{visible(f.control_id)} ({_status(f)}, {visible(f.impact)}): {visible(f.reason)}")
             out += [f"    {_change_line(ch)}" for ch in f.changes]
+    if r.audit_since:
+        out += ["", f"Role, PIM and Conditional Access changes since {visible(r.audit_since)} (directory audit): {len(r.audit_events)}"]
+        if r.audit_events:
+            out += [table(["WHEN", "WHO", "WHAT", "TARGETS", "RESULT"], [[visible(c) for c in row] for row in _audit_rows(r)])]
     return "\n".join(out)
 
 
@@ -80,6 +88,10 @@ def markdown_report(r: Report) -> str:
                 out.append(f"- **{md_text(f.control_id)}**")
                 out += [f"  - {md_code(ch['path'])}: {md_code(_value(ch['desired']))} → {md_code(_value(ch['actual']))} ({md_text(ch['impact'])})"
                         for ch in f.changes]
+    if r.audit_since:
+        out += ["", f"### Who changed what since {md_text(r.audit_since)}", ""]
+        out += [markdown(["when", "who", "what", "targets", "result"], [[md_text(c) for c in row] for row in _audit_rows(r)])
+                if r.audit_events else "No role, PIM or Conditional Access changes in the directory audit."]
     return "\n".join(out)
 
 

@@ -46,6 +46,8 @@ class Previous:
 
     findings: list[dict[str, Any]]
     tenant_id: str
+    #: When the previous run read the tenant (its ``exportedAt``): where the audit window starts.
+    exported_at: str = ""
 
 
 def load_previous(path: str) -> Previous:
@@ -70,7 +72,8 @@ def load_previous(path: str) -> Previous:
     tenant = doc.get("tenantId")
     if not isinstance(tenant, str) or not tenant.strip():
         raise DriftError(f"previous result {where}: no tenantId, so its findings cannot be matched to this tenant; {fix}")
-    return Previous([f.model_dump() for f in findings], tenant.strip().lower())
+    exported = doc.get("exportedAt")
+    return Previous([f.model_dump() for f in findings], tenant.strip().lower(), exported.strip() if isinstance(exported, str) else "")
 
 
 def mark_history(report: Report, previous: Previous | list[dict[str, Any]]) -> None:
@@ -95,3 +98,18 @@ def mark_history(report: Report, previous: Previous | list[dict[str, Any]]) -> N
                 cid, old.get("kind", ""), old.get("displayName", ""), old.get("status", ""), old.get("impact", cl.NEUTRAL),
                 f"fixed since the previous run: {old.get('reason', '')}".rstrip(": "), [], old.get("objectId"), FIXED,
             ))
+
+
+def add_audit_events(report: Report, previous: Previous, graph_url: Optional[str] = None) -> None:
+    """Put the directory-audit events since the previous run on the report (live drift only).
+
+    The window starts at the previous run's ``exportedAt``; a previous result without one cannot
+    say where, and is refused rather than read as "since ever" or "nothing happened".
+    """
+    from ztb.tenant.audits import read_since
+
+    if not previous.exported_at:
+        raise DriftError("the previous result has no exportedAt, so the audit events since it cannot be read; pass the JSON of "
+                         "an earlier live `ztb drift --format json --out FILE` run")
+    report.audit_since = previous.exported_at
+    report.audit_events = [e.as_dict() for e in read_since(previous.exported_at, graph_url)]

@@ -55,6 +55,10 @@ class Report:
     exported_at: str = ""
     #: Unmanaged policies the stack accepts (ztb:acceptedUnmanagedPolicies) that do not weaken.
     accepted: list[dict[str, Any]] = field(default_factory=list)
+    #: Live `ztb drift --previous`: the directory-audit events (role, PIM, Conditional Access) since the
+    #: previous run's time (``ztb.tenant.audits``); information, not drift.
+    audit_since: str = ""
+    audit_events: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def current(self) -> list[Finding]:
@@ -72,4 +76,5 @@ class Report:
             "exportedAt": self.exported_at,
             "notChecked": [{"controlId": k, "reason": v} for k, v in self.not_checked.items()],
             "accepted": self.accepted,
+            **({"auditSince": self.audit_since, "auditEvents": self.audit_events} if self.audit_since else {}),
         }

@@ -145,6 +145,9 @@ class GraphClient:
     def post_json(self, path: str, body: Any, version: str = V1, headers: Optional[Mapping[str, str]] = None) -> Optional[dict]:
         return self.run(lambda g: g.post_json(path, body, version, headers))
 
+    def put_json(self, path: str, body: Any, version: str = V1) -> Optional[dict]:
+        return self.run(lambda g: g.put_json(path, body, version))
+
     def delete(self, path: str, version: str = V1) -> None:
         self.run(lambda g: g.delete(path, version))
 

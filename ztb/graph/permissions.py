@@ -35,6 +35,15 @@ READ_PERMISSIONS: tuple[Permission, ...] = (
     Permission("/deviceManagement", "DeviceManagementConfiguration.Read.All",
                "Intune's compliance settings (secureByDefault; only when the stack has a compliance control)"),
     Permission("/groups", "GroupMember.Read.All", "the baseline's groups, their members and owners"),
+    # Same path as the directory roles' assignments, so never matched by path: ztb.tenant.export names it on a 403.
+    Permission("/policies/roleManagementPolicyAssignments#scopeType=Group", "RoleManagementPolicy.Read.AzureADGroup",
+               "PIM for Groups policies (with ztb:pim.groups)"),
+    Permission("/identityGovernance/roleManagementAlerts", "RoleManagementAlert.Read.Directory", "PIM alert configurations (beta)"),
+    Permission("/identityGovernance/accessReviews", "AccessReview.Read.All", "access review definitions (when the stack declares reviews)"),
+    Permission("/identity/conditionalAccess/authenticationContextClassReferences", "Policy.Read.All",
+               "authentication contexts (with ztb:pim.authenticationContext)"),
+    Permission("/auditLogs/directoryAudits", "AuditLog.Read.All",
+               "directory-audit events of role, PIM and Conditional Access changes (live `ztb drift --previous`)", False),
     Permission("/organization", "Organization.Read.All", "the tenant ID (optional: the token and PIM policy IDs also name it)", False),
 )
 

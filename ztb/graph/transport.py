@@ -204,6 +204,10 @@ class Transport:
     async def post_json(self, path: str, body: Any, version: str = V1, headers: Optional[Mapping[str, str]] = None) -> Optional[dict]:
         return await self.request("POST", self.url(path, None, version), body, headers)
 
+    async def put_json(self, path: str, body: Any, version: str = V1) -> Optional[dict]:
+        """PUT: Graph's update of an access review definition replaces the whole updatable body."""
+        return await self.request("PUT", self.url(path, None, version), body)
+
     async def delete(self, path: str, version: str = V1) -> None:
         await self.request("DELETE", self.url(path, None, version))
 

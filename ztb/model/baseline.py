@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from ztb.catalogue import crosswalk
 from ztb.catalogue import roles as rc
 from ztb.config import BaselineConfig
-from ztb.model import compliance, conditional_access, groups, manual, pim, stacks
+from ztb.model import auth_context, compliance, conditional_access, groups, manual, pim, pim_alerts, pim_groups, reviews, stacks
 from ztb.model.controls import Control, Kind
 from ztb.model.groups import EmergencyAccess
 
@@ -18,6 +18,9 @@ class Baseline:
     controls: list[Control]
     scope: list[rc.Role]
     warnings: list[str] = field(default_factory=list)
+    #: What `ztb plan` says about a deliberate, safe state (not a warning every command repeats),
+    #: e.g. MFA kept on PIM activation while the authentication-context policy is report-only.
+    notes: list[str] = field(default_factory=list)
 
     def by_id(self) -> dict[str, Control]:
         return {c.id: c for c in self.controls}
@@ -70,8 +73,12 @@ def build(cfg: BaselineConfig) -> Baseline:
     controls: list[Control] = []
     controls += group_controls
     controls += conditional_access.build(cfg, scope, refs)
+    controls += auth_context.build(cfg, refs)
     controls += pim.build(cfg, scope)
+    controls += pim_groups.build(cfg)
+    controls += pim_alerts.build(cfg)
     controls += pim.eligibility_controls(cfg)
+    controls += reviews.build(cfg, scope)
     controls += compliance.build(cfg, refs)
     controls += manual.build()
     controls = crosswalk.apply(controls)
@@ -88,9 +95,11 @@ def build(cfg: BaselineConfig) -> Baseline:
             f"ztb:deviceCompliance.enabled is false: the allowed platforms ({', '.join(cfg.devicePlatforms)}) get no "
             "compliance policy from this baseline, so PRIV-CA-03 relies on policies assigned outside it"
         )
+    context = auth_context.warning(cfg)
+    notes = [context] if context else []
     scope_ids = {r.template_id for r in scope}
     for name in cfg.pim.approvalRoles:
         role = rc.resolve(name)
         if role.template_id not in scope_ids:
             warnings.append(f"approval role '{role.name}' is not in scope, so no PIM settings require approval for it")
-    return Baseline(config=cfg, controls=controls, scope=scope, warnings=warnings)
+    return Baseline(config=cfg, controls=controls, scope=scope, warnings=warnings, notes=notes)

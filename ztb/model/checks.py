@@ -48,6 +48,7 @@ def _group_slots(cfg: BaselineConfig) -> dict[str, str]:
         "ringGroupIds.pilot": cfg.ringGroupIds.pilot,
         "ringGroupIds.full": cfg.ringGroupIds.full,
         "pim.approverGroupId": cfg.pim.approverGroupId,
+        **{f"pim.groups.{gid}": gid for gid in cfg.pim.groups},
     }
     return {k: v for k, v in slots.items() if v}
 
@@ -151,6 +152,8 @@ def _role_problems(cfg: BaselineConfig) -> list[str]:
     role_list("pim.approvalRoles", cfg.pim.approvalRoles)
     for principal, names in cfg.eligibility.items():
         role_list(f"eligibility.{principal}", names)
+    for gid, names in cfg.pim.groups.items():
+        role_list(f"pim.groups.{gid}", names)
     for tid in sorted(added & removed):
         problems.append(f"config '{NAMESPACE}:roles' both adds and removes role {rc.resolve(tid).name}; keep one")
     # Control IDs name a role by the first block of its template ID (PRIV-PIM-62e90394): refuse a
@@ -186,6 +189,7 @@ def _semantic_problems(cfg: BaselineConfig) -> list[str]:
     problems += _identity_problems(cfg)
     problems += _duplicate_problems(cfg)
     problems += _platform_problems(cfg)
+    problems += _governance_problems(cfg)
     if cfg.pim.approvalRoles and not cfg.pim.approverGroupId:
         problems.append(
             "config 'ztb:pim.approverGroupId' is required while 'ztb:pim.approvalRoles' is not empty; "
@@ -207,6 +211,37 @@ def _platform_problems(cfg: BaselineConfig) -> list[str]:
                 f"none; remove {p} from ztb:devicePlatforms (PRIV-CA-07 then blocks it)"
             )
     return out
+
+
+def _governance_problems(cfg: BaselineConfig) -> list[str]:
+    """Access reviews without reviewers, a GA mailbox that is not separate, activation left with neither MFA nor context."""
+    from ztb.model import auth_context
+
+    problems = []
+    if cfg.accessReviews.enabled and not (cfg.accessReviews.reviewerGroupId or cfg.pim.approverGroupId):
+        problems.append(
+            f"config '{NAMESPACE}:accessReviews' has no reviewers: set '{NAMESPACE}:accessReviews.reviewerGroupId' (or "
+            f"'{NAMESPACE}:pim.approverGroupId', the default) to the group whose members review, or set accessReviews.enabled false"
+        )
+    reviewer = cfg.accessReviews.reviewerGroupId
+    reviewed = {k: v for k, v in _group_slots(cfg).items() if k in ("emergencyAccessGroupId", "conditionalAccessExclusionGroupId",
+                                                                   "privilegedGroupId") or k.startswith("pim.groups.")}
+    for key, oid in reviewed.items():
+        if reviewer and reviewer == oid:
+            problems.append(
+                f"config '{NAMESPACE}:accessReviews.reviewerGroupId' is {NAMESPACE}:{key}; its members would review their own access "
+                "(a self-review); name a separate reviewer group, such as ztb:pim.approverGroupId"
+            )
+    ga_box = cfg.pim.globalAdminNotificationMailbox
+    if ga_box and ga_box.casefold() == cfg.pim.notificationMailbox.casefold():
+        problems.append(
+            f"config '{NAMESPACE}:pim.globalAdminNotificationMailbox' is the same mailbox as ztb:pim.notificationMailbox; name a "
+            "separate mailbox for Global Administrator activations (ScubaGear MS.AAD.7.9), or remove the key"
+        )
+    neither = auth_context.neither_problem(cfg)
+    if neither:
+        problems.append(neither)
+    return problems
 
 
 def _report_only(cfg: BaselineConfig, baseline: Baseline) -> list[str]:
@@ -232,9 +267,12 @@ def _report_only(cfg: BaselineConfig, baseline: Baseline) -> list[str]:
 
 def _deployable(baseline: Baseline) -> list[str]:
     from ztb.deploy import graph_ca
+    from ztb.model.auth_context import is_context_policy
 
     out = []
     for c in baseline.of_kind(Kind.CONDITIONAL_ACCESS_POLICY):
+        if is_context_policy(c):
+            continue  # deployed by ztb.providers.auth_context: pulumi-azuread cannot target a context
         if getattr(c.meta, "via_graph", False):
             for fact in graph_ca.deployability_problems(c.desired):
                 out.append(f"config makes {c.id} ({c.title}) undeployable through ztb's Graph provider: {fact}; {_fix(c, fact)}")

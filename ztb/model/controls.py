@@ -45,6 +45,12 @@ class Kind(str, Enum):
     #: Intune app protection (iosManagedAppProtection, androidManagedAppProtection).
     APP_PROTECTION_POLICY = "managedAppProtection"
     MANUAL_CHECK = "manualCheck"
+    ACCESS_REVIEW = "accessReviewScheduleDefinition"
+    AUTHENTICATION_CONTEXT = "authenticationContextClassReference"
+    #: PIM for Groups: the member or owner policy of a role-assignable group that holds a role.
+    GROUP_ROLE_MANAGEMENT_POLICY = "groupRoleManagementPolicy"
+    #: A PIM alert's configuration (Graph beta ``unifiedRoleManagementAlertConfiguration``).
+    ROLE_MANAGEMENT_ALERT = "roleManagementAlertConfiguration"
 
     def __str__(self) -> str:
         return self.value

@@ -128,4 +128,40 @@ class PolicyMeta:
     via_graph: bool = False
 
 
-Meta = NoMeta | GroupMeta | PimMeta | EligibilityMeta | ComplianceMeta | PolicyMeta
+@dataclass(frozen=True)
+class ReviewMeta(_Keyed):
+    #: What is reviewed: a role's name, or the Conditional Access exclusion group.
+    subject: str
+    #: The role's template ID, None for a group review.
+    template_id: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class AuthContextMeta(_Keyed):
+    """The authentication context (``c1``..``c99``) a control declares or requires.
+
+    A Conditional Access policy carrying it targets the context, which pulumi-azuread cannot
+    express: it is deployed by ``ztb.providers.auth_context`` instead of ``PrivilegedConditionalAccess``.
+    """
+
+    claim: str
+
+
+@dataclass(frozen=True)
+class GroupPimMeta(_Keyed):
+    group_id: str
+    #: ``member`` or ``owner``: PIM for Groups has one policy per group and access level.
+    access: str
+    #: The privileged roles the group holds, by name: its settings are the strictest of theirs.
+    role_names: tuple[str, ...] = ()
+    approval: bool = False
+
+
+@dataclass(frozen=True)
+class AlertMeta(_Keyed):
+    #: The alert's name: the last part of its configuration ID (``DirectoryRole_<tenant>_<name>``).
+    alert: str
+
+
+Meta = (AlertMeta | NoMeta | GroupMeta | PimMeta | EligibilityMeta | ComplianceMeta | PolicyMeta | ReviewMeta | AuthContextMeta
+        | GroupPimMeta)

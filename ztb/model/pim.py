@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ztb.config import BaselineConfig
-from ztb.catalogue.roles import Role, resolve
+from ztb.catalogue.roles import GLOBAL_ADMINISTRATOR, Role, resolve
 from ztb.model.controls import Control, Kind
 from ztb.model.meta import EligibilityMeta, PimMeta
 
@@ -47,23 +47,36 @@ def _rule(rule_id: str, **body: Any) -> dict[str, Any]:
     }
 
 
-def _notification(rule_id: str, mailbox: str) -> dict[str, Any]:
+def _notification(rule_id: str, mailbox: str, also: str | None = None) -> dict[str, Any]:
     return _rule(
         rule_id,
         notificationType="Email",
         recipientType="Admin",
         notificationLevel="All",
         isDefaultRecipientsEnabled=True,
-        notificationRecipients=[mailbox],
+        notificationRecipients=[mailbox] + ([also] if also else []),
     )
 
 
 def rules_for(role: Role, cfg: BaselineConfig) -> list[dict[str, Any]]:
+    approval_ids = {resolve(n).template_id for n in cfg.pim.approvalRoles}
+    return rules(cfg, role.template_id in approval_ids, role.template_id == GLOBAL_ADMINISTRATOR)
+
+
+def rules(cfg: BaselineConfig, needs_approval: bool, global_admin: bool = False) -> list[dict[str, Any]]:
+    """The managed rules of a PIM policy: a directory role's, or a PIM-for-Groups group's holding such roles.
+
+    MFA on activation stays until the authentication context is backed by an enforced policy
+    (:func:`ztb.model.auth_context.activation_gap`); the two are exclusive in PIM (and in
+    pulumi-azuread's group policy), so exactly one of them is required. Global Administrator
+    activations also reach ``pim.globalAdminNotificationMailbox`` (ScubaGear MS.AAD.7.9).
+    """
+    from ztb.model.auth_context import activation_gap
+
     pim = cfg.pim
-    approval_ids = {resolve(n).template_id for n in pim.approvalRoles}
-    needs_approval = role.template_id in approval_ids
+    context = pim.authenticationContext if activation_gap(cfg) is None else None
     on_activation = ["Justification"]
-    if not pim.authenticationContext:
+    if not context:
         on_activation.insert(0, "MultiFactorAuthentication")
     if pim.requireTicket:
         on_activation.append("Ticketing")
@@ -77,8 +90,8 @@ def rules_for(role: Role, cfg: BaselineConfig) -> list[dict[str, Any]]:
         _rule("Enablement_EndUser_Assignment", enabledRules=on_activation),
         _rule(
             "AuthenticationContext_EndUser_Assignment",
-            isEnabled=bool(pim.authenticationContext),
-            claimValue=pim.authenticationContext,
+            isEnabled=bool(context),
+            claimValue=context,
         ),
         _rule(
             "Approval_EndUser_Assignment",
@@ -104,7 +117,8 @@ def rules_for(role: Role, cfg: BaselineConfig) -> list[dict[str, Any]]:
         _rule("Enablement_Admin_Assignment", enabledRules=["MultiFactorAuthentication", "Justification"]),
         _notification("Notification_Admin_Admin_Eligibility", pim.notificationMailbox),
         _notification("Notification_Admin_Admin_Assignment", pim.notificationMailbox),
-        _notification("Notification_Admin_EndUser_Assignment", pim.notificationMailbox),
+        _notification("Notification_Admin_EndUser_Assignment", pim.notificationMailbox,
+                      pim.globalAdminNotificationMailbox if global_admin else None),
     ]
 
 

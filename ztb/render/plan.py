@@ -37,6 +37,7 @@ def plan_json(b: Baseline) -> str:
         "reportOnly": b.config.reportOnly,
         "scope": [{"name": r.name, "templateId": r.template_id} for r in b.scope],
         "warnings": b.warnings,
+        **({"notes": b.notes} if b.notes else {}),
         "controls": [{**c.summary(), **_deployed_through(c)} for c in b.controls],
     }
     return json.dumps(doc, indent=2)
@@ -163,7 +164,8 @@ def plan_text(b: Baseline, fmt: str) -> str:
     title = (f"Privileged-access baseline: {len(b.controls)} controls, {len(b.scope)} privileged roles, "
              f"phase {b.config.phase}, level {b.config.level}" + (", report-only" if b.config.reportOnly else ""))
     if fmt == "markdown":
-        parts = [f"## {title}", "", markdown(HEAD, _rows(b)), "", "### Guidance steps", ""]
+        parts = [f"## {title}", ""] + [f"> Note: {md_text(n)}" for n in b.notes] + ([""] if b.notes else [])
+        parts += [markdown(HEAD, _rows(b)), "", "### Guidance steps", ""]
         parts += [f"{n}. {t}" for n, t in GUIDANCE_STEPS.items()]
         manual = b.of_kind("manualCheck")
         if manual:
@@ -172,7 +174,7 @@ def plan_text(b: Baseline, fmt: str) -> str:
         if notes:
             parts += ["", "### Deployment notes", ""] + [f"- {md_text(n)}" for n in notes]
         return "\n".join(parts)
-    notes = _notes(b)
+    notes = [f"Note: {n}" for n in b.notes] + _notes(b)
     return title + "\n\n" + table(HEAD, _rows(b)) + ("\n\n" + "\n".join(notes) if notes else "")
 
 

@@ -31,6 +31,7 @@ KIND_BY_TYPE = {CA_TYPE: Kind.CONDITIONAL_ACCESS_POLICY, GROUP_TYPE: Kind.GROUP}
 KIND_BY_ID_PREFIX = {
     "PRIV-CA": Kind.CONDITIONAL_ACCESS_POLICY, "PRIV-GRP": Kind.GROUP, "PRIV-PIM": Kind.ROLE_MANAGEMENT_POLICY,
     "PRIV-ELIG": Kind.ROLE_ELIGIBILITY, "PRIV-DEV": Kind.DEVICE_COMPLIANCE_POLICY, "PRIV-MAM": Kind.APP_PROTECTION_POLICY,
+    "PRIV-REV": Kind.ACCESS_REVIEW, "PRIV-CTX": Kind.AUTHENTICATION_CONTEXT, "PRIV-ALERT": Kind.ROLE_MANAGEMENT_ALERT,
 }
 
 
@@ -255,6 +256,18 @@ GRAPH_CA_INPUTS: dict[str, Any] = {
     "policy": {"displayName": str, "state": str, "conditions": {"users": {"excludeGroups": _STRS, "excludeUsers": _STRS}},
                "grantControls": {"operator": str, "builtInControls": _STRS}},
 }
+REVIEW_INPUTS: dict[str, Any] = {
+    "controlId": str, "displayName": str, "scope": {"query": str, "queryType": str}, "reviewers": [{"query": str}],
+    "settings": {"defaultDecision": str, "defaultDecisionEnabled": bool, "autoApplyDecisionsEnabled": bool,
+                 "reminderNotificationsEnabled": bool, "mailNotificationsEnabled": bool, "instanceDurationInDays": _NUMBER,
+                 "recurrence": {"pattern": {"type": str, "interval": _NUMBER}, "range": {"type": str, "startDate": str}}},
+}
+CONTEXT_INPUTS: dict[str, Any] = {"controlId": str, "claim": str, "displayName": str, "description": str, "isAvailable": bool}
+CONTEXT_POLICY_INPUTS: dict[str, Any] = {
+    "controlId": str, "displayName": str, "state": str,
+    "conditions": {"users": {"includeGroups": _STRS, "excludeGroups": _STRS, "excludeUsers": _STRS, "includeRoles": _STRS},
+                   "applications": {"includeAuthenticationContextClassReferences": _STRS}},
+}
 INPUT_SCHEMAS = {
     CA_TYPE: CA_INPUTS, GROUP_TYPE: GROUP_INPUTS,
     "pulumi-python:dynamic/ztb:RoleManagementPolicy": PIM_INPUTS,
@@ -263,6 +276,10 @@ INPUT_SCHEMAS = {
     "pulumi-python:dynamic/ztb:ConditionalAccessPolicy": GRAPH_CA_INPUTS,
     "pulumi-python:dynamic/ztb:AppProtectionPolicy": APP_PROTECTION_INPUTS,
     "pulumi-python:dynamic/ztb:DeviceManagementSettings": {"controlId": str, "secureByDefault": bool},
+    "pulumi-python:dynamic/ztb:AccessReview": REVIEW_INPUTS,
+    "pulumi-python:dynamic/ztb:AuthenticationContext": CONTEXT_INPUTS,
+    "pulumi-python:dynamic/ztb:ContextPolicy": CONTEXT_POLICY_INPUTS,
+    "pulumi-python:dynamic/ztb:RoleManagementAlert": {"controlId": str, "alert": str, "isEnabled": bool},
 }
 _TYPE_WORDS = {str: "a string", bool: "true or false", _NUMBER: "a number"}
 

@@ -35,7 +35,7 @@ from ztb.graph.transport import gather
 from ztb.model import stacks
 from ztb.model.baseline import Baseline
 from ztb.tenant.groups import match_groups
-from ztb.tenant.snapshot import COLLECTIONS, GROUP_SELECT, ROLE_DEFINITION_SELECT, SCHEMA_VERSION
+from ztb.tenant.snapshot import COLLECTIONS, GROUP_SELECT, OPTIONAL_COLLECTIONS, ROLE_DEFINITION_SELECT, SCHEMA_VERSION
 
 #: Graph's default limit on the values of one ``in`` filter (Graph known issues, query parameters).
 IN_FILTER_MAX = 15
@@ -73,6 +73,20 @@ APP_PROTECTION_LISTS = {
 #: Headers per collection: Conditional Access policies are read with evolvable enum members, or
 #: Graph answers ``unknownFutureValue`` for ``riskRemediation`` (PRIV-CA-04) and drift could not tell.
 HEADERS: dict[str, dict[str, str]] = {"conditionalAccessPolicies": {"Prefer": "include-unknown-enum-members"}}
+
+
+#: Optional collection -> (path, query, the control kind that makes the stack read it).
+GOVERNANCE: dict[str, tuple[str, dict[str, str], str]] = {
+    "accessReviewDefinitions": ("/identityGovernance/accessReviews/definitions", {}, "accessReviewScheduleDefinition"),
+    "authenticationContextClassReferences": ("/identity/conditionalAccess/authenticationContextClassReferences", {},
+                                             "authenticationContextClassReference"),
+}
+#: Beta only: PIM alert configurations (the list requires the scope filter).
+ALERTS = ("roleManagementAlertConfigurations", "/identityGovernance/roleManagementAlerts/alertConfigurations",
+          {"$filter": DIRECTORY_ROLES}, "roleManagementAlertConfiguration")
+GROUP_PIM = "groupRoleManagementPolicyAssignments"
+#: Reading PIM for Groups policies needs its own permission; the path is the directory roles' one.
+GROUP_PIM_PERMISSION = "RoleManagementPolicy.Read.AzureADGroup"
 
 
 class ExportError(ZtbError):
@@ -188,6 +202,37 @@ def _merge_groups(*lists: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(seen.values())
 
 
+async def _group_pim(g: AsyncGraph, group_ids: list[str]) -> list[dict[str, Any]]:
+    """The member and owner policy assignments of each PIM-for-Groups group, policy and rules expanded."""
+    def query(gid: str) -> dict[str, str]:
+        return {"$filter": f"scopeId eq {literal(gid)} and scopeType eq 'Group'", "$expand": "policy($expand=rules)"}
+
+    try:
+        pages = await gather([g.list_all("/policies/roleManagementPolicyAssignments", query(gid), V1) for gid in group_ids])
+    except GraphError as e:
+        if e.status == 403:
+            raise ExportError(f"reading the PIM for Groups policies of ztb:pim.groups was refused (HTTP 403): grant the application "
+                              f"permission {GROUP_PIM_PERMISSION} to the identity ztb signs in as, with admin consent; nothing was "
+                              "compared or written") from None
+        raise
+    return [x for page in pages for x in page]
+
+
+async def _governance(g: AsyncGraph, b: Baseline) -> dict[str, list[dict[str, Any]]]:
+    """The optional collections this stack's controls are compared with (none when it declares none)."""
+    wanted = {name: spec for name, spec in GOVERNANCE.items() if b.of_kind(spec[2])}
+    groups = sorted({c.meta.group_id for c in b.of_kind("groupRoleManagementPolicy")})
+    reads = [g.list_all(path, query or None, V1) for path, query, _ in wanted.values()]
+    names = list(wanted)
+    if b.of_kind(ALERTS[3]):
+        reads.append(g.list_all(ALERTS[1], ALERTS[2], BETA))
+        names.append(ALERTS[0])
+    if groups:
+        reads.append(_group_pim(g, groups))
+        names.append(GROUP_PIM)
+    return dict(zip(names, await gather(reads)))
+
+
 async def read_tenant(g: AsyncGraph, b: Baseline) -> dict[str, Any]:
     """Every collection the stack needs, read concurrently; then groups and their members.
 
@@ -201,9 +246,10 @@ async def read_tenant(g: AsyncGraph, b: Baseline) -> dict[str, Any]:
     names += list(extra)
     results = await gather([g.list_all(path, query or None, version, HEADERS.get(name)) for name, (path, query, version) in lists.items()]
                             + [f(g) for f in extra.values()]
-                            + [_groups(g, "displayName", stack_group_names(b)), _organization(g)])
+                            + [_groups(g, "displayName", stack_group_names(b)), _organization(g), _governance(g, b)])
     out: dict[str, Any] = dict(zip(names, results[:len(names)]))
     by_name, (org_ids, org_note) = results[len(names)], results[len(names) + 1]
+    out["_governance"] = results[len(names) + 2]
     for key in skipped:
         out[key] = []
     known = {str(x["id"]).lower() for x in by_name}
@@ -277,4 +323,5 @@ def export_snapshot(b: Baseline, graph_url: Optional[str] = None, credential: An
     if collections["skipped"]:
         doc["skipped"] = dict(collections["skipped"])
     doc.update({k: collections[k] for k in COLLECTIONS})
+    doc.update({k: v for k, v in collections["_governance"].items() if k in OPTIONAL_COLLECTIONS})
     return doc

@@ -132,7 +132,8 @@ def _ideal_ca(desired: dict[str, Any], pid: str) -> dict[str, Any]:
             "clientAppTypes": cond["clientAppTypes"], "servicePrincipalRiskLevels": [], "insiderRiskLevels": None,
             "platforms": cond["platforms"], "locations": cond["locations"], "devices": None, "clientApplications": None,
             "authenticationFlows": cond.get("authenticationFlows"),
-            "applications": {**apps, "includeAuthenticationContextClassReferences": [], "applicationFilter": None},
+            "applications": {**apps, "includeAuthenticationContextClassReferences": apps.get("includeAuthenticationContextClassReferences", []),
+                             "applicationFilter": None},
             "users": {**users, "includeGuestsOrExternalUsers": None, "excludeGuestsOrExternalUsers": None},
         },
         "grantControls": grant,
@@ -229,7 +230,55 @@ def ideal_snapshot(b: Baseline) -> dict[str, Any]:
             {"id": tid, "displayName": r.name, "templateId": tid, "isBuiltIn": True, "isPrivileged": r.privileged}
             for tid, r in roles.items()
         ],
+        **_ideal_governance(b, tenant),
     }
+
+
+def _ideal_review(c: Control, tenant: str) -> dict[str, Any]:
+    """An access review definition as GET returns it (accessreviewset-list-definitions.md, example 2)."""
+    d = c.desired
+    settings = d["settings"]
+    pattern = {"type": settings["recurrence"]["pattern"]["type"], "interval": settings["recurrence"]["pattern"]["interval"],
+               "month": 0, "dayOfMonth": 0, "daysOfWeek": [], "firstDayOfWeek": "sunday", "index": "first"}
+    rng = {"type": "noEnd", "numberOfOccurrences": 0, "recurrenceTimeZone": None,
+           "startDate": settings["recurrence"]["range"]["startDate"], "endDate": None}
+    return {
+        "id": ideal_id(tenant, "review", c.id), "displayName": d["displayName"], "createdDateTime": IDEAL_TIME,
+        "lastModifiedDateTime": IDEAL_TIME, "status": "InProgress", "descriptionForAdmins": d["descriptionForAdmins"],
+        "descriptionForReviewers": d["descriptionForReviewers"], "instanceEnumerationScope": None,
+        "createdBy": {"id": ideal_id(tenant, "user", "deployer"), "displayName": "ztb", "userPrincipalName": None},
+        "scope": dict(d["scope"]), "reviewers": [{**r, "queryRoot": "decisions"} for r in d["reviewers"]],
+        "settings": {**{k: v for k, v in settings.items() if k != "recurrence"}, "applyActions": settings.get("applyActions", []),
+                     "recurrence": {"pattern": pattern, "range": rng}},
+        "additionalNotificationRecipients": [],
+    }
+
+
+def _ideal_group_pim(c: Control, tenant: str) -> dict[str, Any]:
+    """A PIM-for-Groups policy assignment with its policy and rules expanded (pim-list-...-ex4-group-owner-expand-policy-rules)."""
+    gid, access = c.desired["scopeId"], c.desired["roleDefinitionId"]
+    pid = f"Group_{gid}_{ideal_id(tenant, 'pim-group', gid, access)}"
+    rules = [_graph_rule(r) for r in c.desired["rules"]] + [_default_rule(*r) for r in _UNMANAGED_RULES]
+    return {"id": f"{pid}_{access}", "policyId": pid, "scopeId": gid, "scopeType": "Group", "roleDefinitionId": access,
+            "policy": {"id": pid, "displayName": "Group", "description": "Group", "isOrganizationDefault": False, "scopeId": gid,
+                       "scopeType": "Group", "lastModifiedDateTime": None, "lastModifiedBy": {"displayName": None, "id": None},
+                       "rules": rules}}
+
+
+def _ideal_governance(b: Baseline, tenant: str) -> dict[str, Any]:
+    """The optional collections, present when the stack declares what drift compares with them."""
+    out: dict[str, Any] = {}
+    if b.of_kind("accessReviewScheduleDefinition"):
+        out["accessReviewDefinitions"] = [_ideal_review(c, tenant) for c in b.of_kind("accessReviewScheduleDefinition")]
+    if b.of_kind("authenticationContextClassReference"):
+        out["authenticationContextClassReferences"] = [dict(c.desired) for c in b.of_kind("authenticationContextClassReference")]
+    if b.of_kind("roleManagementAlertConfiguration"):
+        out["roleManagementAlertConfigurations"] = [
+            {**c.desired, "id": f"DirectoryRole_{tenant}_{c.meta.alert}", "alertDefinitionId": f"DirectoryRole_{tenant}_{c.meta.alert}"}
+            for c in b.of_kind("roleManagementAlertConfiguration")]
+    if b.of_kind("groupRoleManagementPolicy"):
+        out["groupRoleManagementPolicyAssignments"] = [_ideal_group_pim(c, tenant) for c in b.of_kind("groupRoleManagementPolicy")]
+    return out
 
 
 def render_snapshot(b: Baseline) -> str:

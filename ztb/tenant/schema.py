@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from ztb.catalogue import roles as rc
-from ztb.tenant.snapshot import COLLECTIONS, MAX_ITEMS
+from ztb.tenant.snapshot import COLLECTIONS, MAX_ITEMS, OPTIONAL_COLLECTIONS
 
 #: A Graph object ID: a GUID, or Graph's composite IDs (``DirectoryRole_<tenant>_<id>``,
 #: ``<policy>_<group>``, rule IDs such as ``Expiration_EndUser_Assignment``). Never blank, never
@@ -285,6 +285,61 @@ def _items(name: str) -> Any:
     return Field(max_length=MAX_ITEMS[name])
 
 
+def _optional_items(name: str) -> Any:
+    """A collection of :data:`~ztb.tenant.snapshot.OPTIONAL_COLLECTIONS`: absent (or null) means not exported."""
+    return Field(default=None, max_length=MAX_ITEMS[name])
+
+
+class _ReviewSettings(_Obj):
+    mailNotificationsEnabled: Optional[bool] = None
+    reminderNotificationsEnabled: Optional[bool] = None
+    justificationRequiredOnApproval: Optional[bool] = None
+    defaultDecisionEnabled: Optional[bool] = None
+    defaultDecision: Optional[Text] = None
+    instanceDurationInDays: Optional[int] = None
+    autoApplyDecisionsEnabled: Optional[bool] = None
+    recommendationsEnabled: Optional[bool] = None
+    recurrence: Optional[dict[str, Any]] = None
+    applyActions: Optional[list[dict[str, Any]]] = None
+
+
+class _ReviewScope(_Obj):
+    query: Optional[Text] = None
+    queryType: Optional[Text] = None
+
+
+class _AccessReview(_Obj):
+    id: Id
+    displayName: Name
+    status: Optional[Text] = None
+    scope: Optional[_ReviewScope] = None
+    reviewers: Optional[list[_ReviewScope]] = None
+    settings: Optional[_ReviewSettings] = None
+
+
+class _AuthContext(_Obj):
+    id: Id
+    displayName: Optional[Name] = None
+    description: Optional[Text] = None
+    isAvailable: Optional[bool] = None
+
+
+class _AlertConfiguration(_Obj):
+    id: Id
+    odata_type: Optional[Text] = Field(default=None, alias="@odata.type")
+    scopeId: Optional[Text] = None
+    scopeType: Optional[Text] = None
+    isEnabled: Optional[bool] = None
+
+
+class _GroupPimAssignment(_PimAssignment):
+    """A PIM-for-Groups policy assignment with its policy and rules expanded (``$expand=policy($expand=rules)``)."""
+
+    roleDefinitionId: Annotated[str, StringConstraints(strict=True, pattern=r"^(member|owner)$")]
+    scopeId: Guid
+    policy: _PimPolicy
+
+
 class Snapshot(BaseModel):
     """The whole document: the header keys and every collection, nothing else."""
 
@@ -294,7 +349,7 @@ class Snapshot(BaseModel):
     exportedAt: Annotated[str, StringConstraints(strict=True, min_length=1, max_length=64)]
     toolVersion: Annotated[str, StringConstraints(strict=True, max_length=256)]
     #: Collections export did not read because the stack gives no reason to (collection -> why).
-    skipped: Optional[dict[Literal[COLLECTIONS], Annotated[str, StringConstraints(strict=True, max_length=1024)]]] = None  # type: ignore[valid-type]
+    skipped: Optional[dict[Literal[COLLECTIONS + OPTIONAL_COLLECTIONS], Annotated[str, StringConstraints(strict=True, max_length=1024)]]] = None  # type: ignore[valid-type]
     conditionalAccessPolicies: list[_CAPolicy] = _items("conditionalAccessPolicies")
     namedLocations: list[_Named] = _items("namedLocations")
     authenticationStrengthPolicies: list[_Named] = _items("authenticationStrengthPolicies")
@@ -306,3 +361,7 @@ class Snapshot(BaseModel):
     managedAppPolicies: Optional[list[_AppProtection]] = Field(default=None, max_length=MAX_ITEMS["managedAppPolicies"])
     deviceManagementSettings: Optional[list[_DeviceManagementSettings]] = Field(default=None, max_length=MAX_ITEMS["deviceManagementSettings"])
     roleAssignments: Optional[list[_RoleAssignment]] = Field(default=None, max_length=MAX_ITEMS["roleAssignments"])
+    accessReviewDefinitions: Optional[list[_AccessReview]] = _optional_items("accessReviewDefinitions")
+    authenticationContextClassReferences: Optional[list[_AuthContext]] = _optional_items("authenticationContextClassReferences")
+    groupRoleManagementPolicyAssignments: Optional[list[_GroupPimAssignment]] = _optional_items("groupRoleManagementPolicyAssignments")
+    roleManagementAlertConfigurations: Optional[list[_AlertConfiguration]] = _optional_items("roleManagementAlertConfigurations")

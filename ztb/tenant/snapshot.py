@@ -59,8 +59,19 @@ COLLECTIONS = (
     "deviceManagementSettings",
     "roleAssignments",
 )
-#: Collections a snapshot may leave out (written by versions before the device controls).
-OPTIONAL_COLLECTIONS = ("managedAppPolicies", "deviceManagementSettings", "roleAssignments")
+#: Collections a snapshot may leave out: those written by versions before the device controls, and
+#: those it holds when the stack declares what they are compared with (access reviews, an
+#: authentication context, PIM for Groups). Optional, so a snapshot of a stack without them, or one
+#: exported before ztb read them, stays valid; drift refuses a snapshot that lacks one it needs.
+OPTIONAL_COLLECTIONS = (
+    "managedAppPolicies",
+    "deviceManagementSettings",
+    "roleAssignments",
+    "accessReviewDefinitions",
+    "authenticationContextClassReferences",
+    "groupRoleManagementPolicyAssignments",
+    "roleManagementAlertConfigurations",
+)
 #: Group properties export selects and the ideal snapshot fills (members and owners are read
 #: from their own collections, ``/groups/{id}/members`` and ``/owners``, for watched groups).
 GROUP_SELECT = (
@@ -83,6 +94,10 @@ MAX_ITEMS = {
     "managedAppPolicies": 2000,
     "deviceManagementSettings": 1,
     "roleAssignments": 20000,
+    "accessReviewDefinitions": 2000,
+    "authenticationContextClassReferences": 99,
+    "groupRoleManagementPolicyAssignments": 2000,
+    "roleManagementAlertConfigurations": 100,
     "rules": 64,
     "members": 50000,
     "owners": 1000,
@@ -95,6 +110,7 @@ _ITEM_WHY = {
     "roleManagementPolicies": "one per directory role: about 130 built-in and at most 100 custom roles",
     "roleManagementPolicyAssignments": "one per directory role",
     "roleDefinitions": "about 130 built-in and at most 100 custom roles",
+    "authenticationContextClassReferences": "Entra offers c1 to c99",
     "rules": "a directory-role PIM policy has 17 rules",
     "owners": "Entra allows 100 user owners per group",
     "deviceManagementSettings": "a tenant has one deviceManagement.settings",
@@ -169,8 +185,10 @@ def _duplicate(items: list[Any], key: str = "id") -> Optional[str]:
 
 def _duplicates(doc: dict[str, Any]) -> Optional[str]:
     """Where an object ID appears twice: a repeated page, or a hand-merged file."""
-    for name in COLLECTIONS:
-        dup = _duplicate(doc.get(name) or [])
+    for name in COLLECTIONS + OPTIONAL_COLLECTIONS:
+        if name not in doc:
+            continue
+        dup = _duplicate(doc[name])
         if dup:
             return f"'{name}' holds the object {dup} twice"
         for i, obj in enumerate(doc.get(name) or []):

@@ -30,10 +30,10 @@ from __future__ import annotations
 import re
 from typing import Any, Optional, Sequence
 
-from ztb.compare.classify import ca, compliance, eligibility, group, pim
+from ztb.compare.classify import access_review, ca, compliance, eligibility, group, pim
 from ztb.compare.classify.common import (
-    MAX_NAMED, NEUTRAL, STRENGTHENS, WEAKENS, Context, Field, Impact, Rule, Verdict, field_words, first, unclassified,
-    unreadable, worst,
+    MAX_NAMED, NEUTRAL, STRENGTHENS, WEAKENS, Context, Field, Impact, Rule, Verdict, bool_verdict, field_words, first, rule,
+    unclassified, unreadable, worst,
 )
 
 __all__ = [
@@ -59,11 +59,17 @@ RULES: dict[str, Sequence[Rule]] = {
     "deviceManagementSettings": compliance.RULES,
     "group": group.RULES,
     "roleEligibility": eligibility.RULES,
+    "groupRoleManagementPolicy": pim.RULES,
+    "accessReviewScheduleDefinition": access_review.RULES,
+    "authenticationContextClassReference": (),
+    "roleManagementAlertConfiguration": (rule(r"^isEnabled$", lambda f: bool_verdict("alert enabled", f.old, f.new)),),
 }
 #: Kind -> what a reviewer calls one such object.
 KIND_WORDS = {"conditionalAccessPolicy": "Conditional Access policy", "roleManagementPolicy": "PIM settings",
               "deviceCompliancePolicy": "device compliance policy", "group": "group", "roleEligibility": "eligible assignment",
-              "managedAppProtection": "app protection policy", "deviceManagementSettings": "Intune compliance setting"}
+              "managedAppProtection": "app protection policy", "deviceManagementSettings": "Intune compliance setting",
+              "groupRoleManagementPolicy": "PIM for Groups settings", "accessReviewScheduleDefinition": "access review",
+              "authenticationContextClassReference": "authentication context", "roleManagementAlertConfiguration": "PIM alert"}
 
 
 def classify(kind: str, path: str, old: Any, new: Any, ctx: Context | None = None) -> Verdict:
@@ -143,7 +149,7 @@ def classify_operation(op: str, kind: str | None) -> Verdict:
     if op in _DELETE:
         if kind == "roleEligibility":
             return Verdict(NEUTRAL, f"{what} removed (less standing privilege)")
-        if kind == "roleManagementPolicy":
+        if kind in ("roleManagementPolicy", "groupRoleManagementPolicy"):
             # Graph cannot delete a PIM policy: the provider leaves the settings as they are, but
             # nothing converges them or guards them against changes any more.
             return Verdict(WEAKENS, f"{what} no longer managed: the role's settings stay as they are, unguarded")
