@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import GRAPH_SAMPLES, SAMPLE_STACK
-from tests.test_drift import IDEAL, SAMPLE, ca
+from tests.drift.test_detect import IDEAL, SAMPLE, ca
 from ztb.cli import cli
 from ztb.drift.detect import DriftError, detect
 from ztb.tenant.snapshot import COLLECTIONS, MAX_BYTES, MAX_DEPTH, MAX_ITEMS, SnapshotError, load, validate

@@ -14,7 +14,7 @@ from ztb.model import stacks
 from ztb.model.baseline import build
 from ztb.model.controls import Control, UnresolvedReferenceError, resolve_refs
 
-from .conftest import SAMPLE_STACK
+from tests.conftest import SAMPLE_STACK
 
 RAW = {k.split(":", 1)[1]: v for k, v in yaml.safe_load(SAMPLE_STACK.read_text())["config"].items() if k.startswith("ztb:")}
 SAMPLE = build(validate(RAW))
