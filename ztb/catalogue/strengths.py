@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+
+from ztb.data import read_text
 
 MFA = "00000000-0000-0000-0000-000000000002"
 PASSWORDLESS = "00000000-0000-0000-0000-000000000003"
@@ -33,7 +34,7 @@ class Strength:
 @lru_cache(maxsize=1)
 def built_in() -> dict[str, Strength]:
     """The built-in strengths by ID, in Graph's order (weakest first), read once."""
-    text = resources.files("ztb.data").joinpath("authentication-strengths.json").read_text(encoding="utf-8")
+    text = read_text("authentication-strengths.json")
     listed = json.loads(text)["builtInStrengths"]
     return {sid: Strength(sid, v["displayName"], tuple(v["allowedCombinations"]), rank)
             for rank, (sid, v) in enumerate(listed.items(), start=1)}

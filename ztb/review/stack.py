@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from ztb.config import ConfigError, split_namespace, validate
+from ztb.config import ConfigError, split_namespace, validated
 from ztb.model import groups as g
 from ztb.model.baseline import Baseline, build
 from ztb.model.controls import Kind
@@ -51,7 +51,7 @@ def read_config(doc: dict[str, Any]) -> ConfigRead:
         return ConfigRead(None, unusable=f"the preview's stack config hides {', '.join(secret)} as secret, so the "
                                          "emergency-access IDs and control titles cannot be read: pass --config Pulumi.<stack>.yaml")
     try:
-        return ConfigRead(build(validate(split_namespace(raw, "preview config"))))
+        return ConfigRead(validated(split_namespace(raw, "preview config")))
     except ConfigError as e:
         problem = e.problems[0] if e.problems else "invalid"
     except ValueError as e:  # a model rule the config breaks
