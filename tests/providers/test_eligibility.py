@@ -25,7 +25,7 @@ REQUESTS = "/roleManagement/directory/roleEligibilityScheduleRequests"
 
 
 def props_for(principal: str = ADMIN, role: str = GLOBAL_ADMIN) -> dict:
-    control = next(c for c in SAMPLE.of_kind("roleEligibility") if c.meta["principalId"] == principal and c.meta["templateId"] == role)
+    control = next(c for c in SAMPLE.of_kind("roleEligibility") if c.meta.principal_id == principal and c.meta.template_id == role)
     return {**copy.deepcopy(control.desired), "controlId": control.id}
 
 

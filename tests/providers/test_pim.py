@@ -25,7 +25,7 @@ PATCHES = r"/rules/"
 
 
 def props_for(template_id: str, **extra) -> dict:
-    control = next(c for c in SAMPLE.of_kind("roleManagementPolicy") if c.meta["templateId"] == template_id)
+    control = next(c for c in SAMPLE.of_kind("roleManagementPolicy") if c.meta.template_id == template_id)
     return {**copy.deepcopy(control.desired), "controlId": control.id, **extra}
 
 
