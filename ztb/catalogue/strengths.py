@@ -51,6 +51,15 @@ def names() -> dict[str, str]:
     return {sid: s.display_name for sid, s in built_in().items()}
 
 
+def id_named(display_name: str) -> str:
+    """The built-in strength's ID by its display name: data such as stacks/levels.yaml names a
+    strength, so the ID is written in one place, the data file."""
+    for sid, s in built_in().items():
+        if s.display_name == display_name:
+            return sid
+    raise ValueError(f"no built-in authentication strength is named {display_name!r}; use one of: {', '.join(names().values())}")
+
+
 def combinations(strength_id: str) -> frozenset[str] | None:
     """The methods a built-in strength allows, or None for any other ID."""
     s = built_in().get(strength_id)
