@@ -36,15 +36,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any, Callable
 
-from pydantic import TypeAdapter, ValidationError
-
+from ztb import durations
 from ztb.compare.values import integral
 
 _DURATION_RE = re.compile(r"^-?P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$", re.I)
-_TIMEDELTA = TypeAdapter(timedelta)
 
 #: Fields Graph sets on its own, never part of a desired state.
 SERVER_SET = {
@@ -88,8 +85,8 @@ def duration_seconds(value: str) -> float | None:
     if not isinstance(value, str) or not _DURATION_RE.match(value):
         return None
     try:
-        return _TIMEDELTA.validate_python(value.upper()).total_seconds()
-    except ValidationError:
+        return durations.parse(value.upper()).total_seconds()
+    except ValueError:
         return None
 
 

@@ -10,14 +10,15 @@ import re
 from datetime import timedelta
 from typing import Annotated, Any, Callable, Literal, Optional
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, TypeAdapter, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, field_validator
+
+from ztb import durations
 
 from ztb.catalogue import roles as role_catalogue
 from ztb.config.problems import echo
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SECURITY_COPILOT_APP_ID = "bb5ffd56-39eb-458c-a53a-775ba21277da"
-_DURATION = TypeAdapter(timedelta)
 
 
 class _Strict(BaseModel):
@@ -71,8 +72,8 @@ ConfigBool = Annotated[bool, BeforeValidator(_bool_text), Strict()]
 def parse_duration(value: str) -> timedelta:
     """ISO 8601 duration as Graph writes them (PT1H, PT60M, P90D)."""
     try:
-        return _DURATION.validate_python(value)
-    except ValidationError:
+        return durations.parse(value)
+    except ValueError:
         raise ValueError(f"{echo(value)} is not an ISO 8601 duration such as PT1H or P90D") from None
 
 
