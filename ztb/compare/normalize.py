@@ -36,6 +36,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable
 
 from ztb import durations
@@ -130,6 +131,13 @@ _DROPPED: tuple[Callable[[str, str, str], bool], ...] = (
 )
 
 
+@lru_cache(maxsize=4096)
+def _dropped(kind: str, path: str, k: str) -> bool:
+    """Whether key ``k`` of an object at ``path`` is left out (:data:`_DROPPED`); asked for every
+    key of every object compared, of a few hundred distinct (kind, path, key), so remembered."""
+    return any(dropped(kind, path, k) for dropped in _DROPPED)
+
+
 def _canon(kind: str, value: Any, path: str, key: str) -> Any:
     if kind == "conditionalAccessPolicy" and session_control_off(path, value):
         return None
@@ -146,7 +154,7 @@ def _canon_object(kind: str, value: dict, path: str) -> dict | None:
     """Managed keys only, each canonical; a key whose value is empty or Graph's "off" is absent."""
     out = {}
     for k, v in value.items():
-        if any(dropped(kind, path, k) for dropped in _DROPPED):
+        if _dropped(kind, path, k):
             continue
         child = f"{path}.{k}" if path else k
         c = _canon(kind, v, child, k)
