@@ -43,6 +43,9 @@ from ztb import durations
 from ztb.compare.values import integral
 
 _DURATION_RE = re.compile(r"^-?P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$", re.I)
+_DURATION_STARTS = frozenset("-Pp")
+#: What no value canonicalises to (a dict lookup's default).
+_ABSENT = object()
 
 #: Fields Graph sets on its own, never part of a desired state.
 SERVER_SET = {
@@ -83,7 +86,8 @@ class Change:
 
 
 def duration_seconds(value: str) -> float | None:
-    if not isinstance(value, str) or not _DURATION_RE.match(value):
+    # The first-character test is the pattern's own start (-?P), asked of every string compared.
+    if not isinstance(value, str) or value[:1] not in _DURATION_STARTS or not _DURATION_RE.match(value):
         return None
     try:
         return durations.parse(value.upper()).total_seconds()
@@ -158,7 +162,7 @@ def _canon_object(kind: str, value: dict, path: str) -> dict | None:
             continue
         child = f"{path}.{k}" if path else k
         c = _canon(kind, v, child, k)
-        if not (_empty(c) or DEFAULT_OFF.get(child, object()) == c):
+        if not (_empty(c) or DEFAULT_OFF.get(child, _ABSENT) == c):
             out[k] = c
     return out or None
 
