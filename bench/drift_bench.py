@@ -173,7 +173,7 @@ def main() -> None:
         serve(double, snap)
         double.page_size = args.page_size
         client = GraphClient(double.root, StaticTokenCredential(TOKEN))
-        config_groups = {c.meta["objectId"] for c in baseline.of_kind("group") if not c.managed} | {baseline.config.pim.approverGroupId}
+        config_groups = {c.meta.object_id for c in baseline.of_kind("group") if not c.managed} | {baseline.config.pim.approverGroupId}
         try:
             client.list_all("/identity/conditionalAccess/namedLocations")  # warm up: SDK import and connection
             runs = [

@@ -1,6 +1,6 @@
 """Benchmark: how long a whole `ztb` process takes, start to exit, for the offline commands.
 
-    python bench/startup_bench.py [--runs 7] [--repo DIR] [--cold]
+    python bench/startup_bench.py [--runs 7] [--repo DIR] [--cold] [--against DIR]
 
 Each command runs as its own process (``python -c "from ztb.cli import main; main()" ...``, what
 the ``ztb`` script does), ``--runs`` times after one warm-up run, from the repository root with
@@ -15,8 +15,11 @@ Bytecode is cached as for an installed package: the runs get their own ``PYTHONP
 is, which with ``PYTHONDONTWRITEBYTECODE`` compiles every module of ztb on every run.
 
 The floor rows are what any `ztb` command pays before ztb's own code runs: the interpreter, then
-click and PyYAML (every command reads a YAML stack config), then pydantic (the config's schema).
-``--repo`` measures another checkout with the same interpreter (a before/after comparison).
+click and PyYAML (every command reads a YAML stack config), then pydantic (the config's schema),
+whose first model class also loads its schema machinery.
+``--repo`` measures another checkout with the same interpreter; ``--against DIR`` runs plan and
+review alternately in DIR and the measured checkout, the before/after comparison that holds on a
+machine whose load changes while it runs.
 """
 
 from __future__ import annotations
@@ -39,6 +42,10 @@ ROWS: list[tuple[str, str, list[str], bool]] = [
     ("python -c pass (floor)", "pass", [], False),
     ("import click, yaml (floor)", "import click, yaml", [], False),
     ("import click, yaml, pydantic.BaseModel (floor)", "import click, yaml; from pydantic import BaseModel", [], False),
+    # The first model class pays for pydantic's schema machinery (imported lazily): what a
+    # pydantic-validated config costs before its own keys are looked at.
+    ("... and one pydantic model class (floor)",
+     "import click, yaml\nfrom pydantic import BaseModel\nclass M(BaseModel):\n    x: int = 0", [], False),
     ("ztb --help", MAIN, ["--help"], False),
     ("ztb plan --config Pulumi.dev.yaml", MAIN, ["plan", "--config", "Pulumi.dev.yaml"], True),
     ("ztb review tests/fixtures/preview/update-detailed-diff.json", MAIN,
@@ -79,8 +86,12 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--repo", type=Path, default=REPO, help="checkout to measure (default: this one)")
     parser.add_argument("--cold", action="store_true", help="keep the environment's bytecode settings")
+    parser.add_argument("--against", type=Path, default=None,
+                        help="another checkout: the target commands run alternately in both, a before/after on a busy machine")
     args = parser.parse_args()
     repo = args.repo.resolve()
+    if args.against is not None:
+        return against(repo, args.against.resolve(), args.runs)
     over = []
     with tempfile.TemporaryDirectory(prefix="ztb-pyc-") as cache:
         env = child_env(repo, None if args.cold else cache)
@@ -100,6 +111,28 @@ def main() -> int:
     if over:
         print(f"\nover the {TARGET_SECONDS} s target: {', '.join(over)}")
     return 1 if over else 0
+
+
+def against(repo: Path, other: Path, runs: int) -> int:
+    """The target commands, each run alternately in ``other`` and ``repo``: load that comes and goes
+    on a shared machine then falls on both alike, so a few milliseconds' difference shows."""
+    with tempfile.TemporaryDirectory(prefix="ztb-pyc-") as a, tempfile.TemporaryDirectory(prefix="ztb-pyc-") as b:
+        trees = [(other, child_env(other, a)), (repo, child_env(repo, b))]
+        print(f"{other} (before) against {repo} (after), {runs} alternating runs each, bytecode cached\n")
+        print("| command | before median s | before CPU s | after median s | after CPU s |")
+        print("|---|---:|---:|---:|---:|")
+        for label, code, ztb_args, held in ROWS:
+            if not held:
+                continue
+            for tree, env in trees:
+                run_once(code, ztb_args, tree, env)  # warm-up
+            results: list[list[tuple[float, float, int]]] = [[], []]
+            for _ in range(runs):
+                for i, (tree, env) in enumerate(trees):
+                    results[i].append(run_once(code, ztb_args, tree, env))
+            cells = [f"{statistics.median(r[0] for r in rs):.3f} | {statistics.median(r[1] for r in rs):.3f}" for rs in results]
+            print(f"| {label} | {cells[0]} | {cells[1]} |")
+    return 0
 
 
 if __name__ == "__main__":

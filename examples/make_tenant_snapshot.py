@@ -32,7 +32,7 @@ HELPDESK_CONTRACTORS = "c0a7ac70-0000-4000-8000-00000000c0a7"
 HELPDESK_ACCOUNT = "4e1bde5c-0000-4000-8000-0000000004e1"
 CHANGED_AT = "2025-03-14T09:26:53.5897932Z"
 
-#: What each change is and the finding it must produce (tests/test_examples_drift.py checks this list).
+#: What each change is and the finding it must produce (tests/drift/test_examples.py checks this list).
 EXPECTED = {
     "PRIV-CA-05": ("notEnforced", "weakens", "risky-sign-in policy flipped to report-only 'to test something'"),
     "PRIV-CA-01": ("changed", "weakens", "a contractors group excluded from phishing-resistant MFA"),

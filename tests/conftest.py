@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import runpy
 import uuid
 from pathlib import Path
@@ -140,3 +141,9 @@ def one_error_line(result) -> str:
     assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
     assert "Traceback" not in result.stderr
     return lines[0]
+
+
+def param_id(value: Any) -> str:
+    """A parametrized case's ID from its value's repr, without memory addresses (``<Unknown object at
+    0x7f..>``): the same in every process, as pytest-xdist requires of its workers' collections."""
+    return re.sub(r" object at 0x[0-9a-fA-F]+", "", repr(value))

@@ -25,8 +25,8 @@ from werkzeug import Response
 from tests.conftest import REPO, SAMPLE_STACK
 from tests.doubles.tenant import serve
 from tests.doubles.graph import access_token, graph, graph_error, graph_server, other_host, other_server  # noqa: F401
-from tests.test_drift import IDEAL
-from tests.test_drift_cli import assert_one_error_line
+from tests.drift.test_detect import IDEAL
+from tests.cli.test_drift import assert_one_error_line
 from ztb.cli.drift import command as drift_command
 from ztb.cli.export import command as export_command
 from ztb.graph.redact import MIN_SHARED, redact

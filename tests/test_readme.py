@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from .conftest import REPO
-from .test_model import SAMPLE
+from tests.conftest import REPO
+from tests.model.test_model import SAMPLE
 
 README = (REPO / "README.md").read_text()
 

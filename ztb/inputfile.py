@@ -100,29 +100,36 @@ def parse_json(text: str, max_depth: int, depth_note: str) -> Any:
 
 
 def check_tree(doc: Any, max_depth: int, depth_note: str) -> None:
-    """Refuse nesting deeper than ``max_depth`` and strings that are not Unicode text, without recursion."""
+    """Refuse nesting deeper than ``max_depth`` and strings that are not Unicode text, without recursion.
+
+    Every value of a snapshot passes here, so the loop is written out (no call per value): this
+    walk is a good part of what reading a large tenant costs.
+    """
+    if isinstance(doc, str) and not doc.isascii():
+        _text(doc)
     stack: list[tuple[Any, int]] = [(doc, 1)]
+    pop, push = stack.pop, stack.append
     while stack:
-        node, depth = stack.pop()
+        node, depth = pop()
         if depth > max_depth:
             raise InputError(f"nested too deeply (more than the {max_depth} levels ztb reads; {depth_note})")
+        inner = depth + 1
         if isinstance(node, dict):
             for k, v in node.items():
                 if not k.isascii():
                     _text(k)
-                _child(stack, v, depth)
+                if isinstance(v, str):
+                    if not v.isascii():
+                        _text(v)
+                elif isinstance(v, (dict, list)):
+                    push((v, inner))
         elif isinstance(node, list):
             for v in node:
-                _child(stack, v, depth)
-        elif isinstance(node, str) and not node.isascii():
-            _text(node)
-
-
-def _child(stack: list[tuple[Any, int]], value: Any, depth: int) -> None:
-    if isinstance(value, (dict, list)):
-        stack.append((value, depth + 1))
-    elif isinstance(value, str) and not value.isascii():
-        _text(value)
+                if isinstance(v, str):
+                    if not v.isascii():
+                        _text(v)
+                elif isinstance(v, (dict, list)):
+                    push((v, inner))
 
 
 def _text(value: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_config import one_line, plan, stack
+from tests.config.test_config import one_line, plan, stack
 from ztb.config import load_stack_file
 from ztb.drift.standing import CISA_RANGE, MICROSOFT_RANGE, RANGES
 from ztb.model.baseline import build

@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from tests.conftest import GRAPH_SAMPLES, SAMPLE_STACK, one_error_line
 from tests.doubles.graph import graph, graph_server  # noqa: F401  (fixtures)
 from tests.doubles.tenant import serve
-from tests.test_drift import ideal
-from tests.test_drift_cli import write
+from tests.drift.test_detect import ideal
+from tests.cli.test_drift import write
 from ztb.cli.drift import command as drift_command
 
 AUDITS = "/auditLogs/directoryAudits"

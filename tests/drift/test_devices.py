@@ -186,7 +186,7 @@ def _update_preview(control: str, collection_type: str, change) -> dict:
     """A `pulumi preview --json` update of one device resource, built from the create fixture's step."""
     import json
 
-    from tests.test_review import load, step_of
+    from tests.review.test_review import load, step_of
     from ztb.model.controls import resolve_refs
 
     doc = load("create")
@@ -217,7 +217,7 @@ def _update_preview(control: str, collection_type: str, change) -> dict:
     ("PRIV-MAM-01", "ztb:AppProtectionPolicy", lambda d: d["policy"].update(printBlocked=False), "print blocked"),
 ])
 def test_review_judges_a_relaxed_device_policy_as_drift_does(control, typ, change, words):
-    from tests.test_review import change_of, reviewed
+    from tests.review.test_review import change_of, reviewed
 
     found = change_of(reviewed(_update_preview(control, typ, change)), control)
     assert found.verdict.impact == "weakens" and words in found.verdict.reason, found.verdict.reason

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import GRAPH_SAMPLES, SAMPLE_STACK
-from tests.test_drift import SAMPLE, ideal
-from tests.test_drift_cli import assert_one_error_line, write
+from tests.drift.test_detect import SAMPLE, ideal
+from tests.cli.test_drift import assert_one_error_line, write
 from ztb.cli.drift import command as drift_command
 from ztb.drift.detect import DriftError, detect
 from ztb.tenant.snapshot import validate

@@ -11,8 +11,8 @@ from msgraph.generated.models.authentication_context_class_reference import Auth
 from msgraph.generated.models.conditional_access_policy import ConditionalAccessPolicy
 
 from tests.conftest import one_error_line
-from tests.test_config import stack
-from tests.test_model import RAW, SAMPLE, values
+from tests.config.test_config import stack
+from tests.model.test_model import RAW, SAMPLE, values
 from ztb.catalogue import strengths
 from ztb.cli import cli
 from ztb.config import validate

@@ -10,9 +10,9 @@ import pytest
 from tests.conftest import GRAPH_SAMPLES, BaselineMocks
 from tests.doubles import governance
 from tests.doubles.graph import graph, graph_server  # noqa: F401 (fixtures)
-from tests.test_drift import ideal
-from tests.test_model import RAW, SAMPLE, values
-from tests.test_provider_host import NONE, SOME, check, create, delete, diff, edited, engine, host, one, read, update  # noqa: F401
+from tests.drift.test_detect import ideal
+from tests.model.test_model import RAW, SAMPLE, values
+from tests.doubles.host import NONE, SOME, check, create, delete, diff, edited, engine, host, one, read, update  # noqa: F401
 from tests.providers.test_access_reviews import registered
 from ztb.config import validate
 from ztb.drift.detect import detect
@@ -85,7 +85,7 @@ def test_an_alert_through_the_host(host, graph, deployed):
 
 @pytest.mark.parametrize("value", ["yes", 1, "on", None, ["true"]])
 def test_pim_alerts_accepts_only_true_or_false(tmp_path, value):
-    from tests.test_config import one_line, stack
+    from tests.config.test_config import one_line, stack
 
     line = one_line(stack(tmp_path, lambda c: c["ztb:pim"].__setitem__("alerts", value)))
     assert "pim.alerts" in line, line

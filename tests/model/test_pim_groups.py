@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_config import one_line, stack
-from tests.test_model import RAW, SAMPLE, values
+from tests.config.test_config import one_line, stack
+from tests.model.test_model import RAW, SAMPLE, values
 from ztb.catalogue import roles as rc
 from ztb.config import validate
 from ztb.deploy.pim_group_settings import to_azuread

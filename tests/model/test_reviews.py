@@ -8,7 +8,7 @@ import pytest
 from kiota_serialization_json.json_parse_node_factory import JsonParseNodeFactory
 from msgraph.generated.models.access_review_schedule_definition import AccessReviewScheduleDefinition
 
-from tests.test_model import RAW, SAMPLE, values
+from tests.model.test_model import RAW, SAMPLE, values
 from ztb.catalogue import roles as rc
 from ztb.config import validate
 from ztb.model.baseline import build
@@ -102,7 +102,7 @@ def test_texts_fit_graph_s_limits(field):
     ("reviewers", ["a"], "reviewers"),
 ])
 def test_a_bad_access_review_setting_is_one_line_naming_the_key(tmp_path, key, value, expected):
-    from tests.test_config import one_line, stack
+    from tests.config.test_config import one_line, stack
 
     line = one_line(stack(tmp_path, lambda c: c.setdefault("ztb:accessReviews", {}).__setitem__(key, value)))
     assert expected in line, line
@@ -114,7 +114,7 @@ def test_the_approvers_may_also_be_the_reviewers():
 
 
 def test_reviews_without_reviewers_are_refused_and_disabled_reviews_need_none(tmp_path):
-    from tests.test_config import one_line, plan, stack
+    from tests.config.test_config import one_line, plan, stack
 
     def no_approvers(c, enabled=True):
         c["ztb:pim"].pop("approverGroupId")

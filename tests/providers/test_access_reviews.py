@@ -1,7 +1,7 @@
 """The access review and authentication-context providers inside the SDK's provider host, over gRPC.
 
 Inputs are what the real ``__main__.py`` registers for the sample stack under the mocks (as
-tests/test_provider_host.py records them); create/read/update/delete reach the Graph double,
+tests/doubles/host.py records them); create/read/update/delete reach the Graph double,
 whose write endpoints answer as the documented examples do (tests/doubles/governance.py).
 """
 
@@ -13,13 +13,10 @@ from pulumi.dynamic.dynamic import serialize_provider  # noqa: F401  (the host u
 from tests.conftest import BaselineMocks, object_id_for
 from tests.doubles import governance
 from tests.doubles.graph import graph, graph_server  # noqa: F401 (fixtures)
-from tests.test_provider_host import (  # noqa: F401 (fixtures engine, host)
+from tests.doubles.host import (  # noqa: F401 (fixtures engine, host)
     NONE, SOME, FreshStackMocks, check, create, delete, diff, edited, engine, host, one, plain, read, update, with_unknown,
 )
-from tests.test_provider_host import register as _register
-from tests.test_provider_host import RecordingMonitor  # noqa: F401
-
-import tests.test_provider_host as provider_host
+from tests.doubles.host import register as _register
 from ztb.providers.access_reviews import AccessReviewProvider
 from ztb.providers.auth_context import AuthenticationContextProvider, ContextPolicyProvider
 
@@ -32,12 +29,7 @@ EXCL_REVIEW = "baseline-reviews-priv-rev-excl"
 
 
 def registered(mocks: BaselineMocks, preview: bool):
-    saved = provider_host.PROVIDERS
-    provider_host.PROVIDERS = MINE  # register() keeps the types in PROVIDERS
-    try:
-        return _register(mocks, preview)
-    finally:
-        provider_host.PROVIDERS = saved
+    return _register(mocks, preview, MINE)
 
 
 @pytest.fixture(scope="module")

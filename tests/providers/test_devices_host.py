@@ -4,7 +4,7 @@ The compliance provider now serves every platform through the Graph version its 
 over v1.0, Android fully managed over beta); app protection is the same implementation on another
 collection; secureByDefault is written as Graph requires (the whole settings value) and put back on
 delete. The inputs are those the real ``__main__.py`` registers under the mocks, as in
-tests/test_provider_host.py, whose host, engine and wire helpers this module reuses.
+tests/doubles/host.py, whose host, engine and wire helpers this module reuses.
 """
 
 from __future__ import annotations

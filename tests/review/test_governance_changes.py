@@ -11,8 +11,8 @@ import copy
 
 import pytest
 
-from tests.test_model import SAMPLE
-from tests.test_review import change_of, load, reviewed, step_of
+from tests.model.test_model import SAMPLE
+from tests.review.test_review import change_of, load, reviewed, step_of
 from ztb.compare.classify import WEAKENS
 
 TYPES = {"PRIV-REV": ("AccessReviews", "baseline-reviews", "AccessReview"),

@@ -15,8 +15,8 @@ import difflib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
+from ztb.data import read_text
 from ztb.errors import ZtbError
 
 GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -74,7 +74,7 @@ class UnknownRoleError(ZtbError, ValueError):
 
 @lru_cache(maxsize=1)
 def catalogue() -> tuple[Role, ...]:
-    text = resources.files("ztb.data").joinpath("privileged-roles.tsv").read_text(encoding="utf-8")
+    text = read_text("privileged-roles.tsv")
     rows = [line for line in text.splitlines() if line and not line.startswith("#")]
     reader = csv.DictReader(rows, delimiter="\t")
     roles = []

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+
+from ztb.data import read_text
 
 MFA = "00000000-0000-0000-0000-000000000002"
 PASSWORDLESS = "00000000-0000-0000-0000-000000000003"
@@ -33,7 +34,7 @@ class Strength:
 @lru_cache(maxsize=1)
 def built_in() -> dict[str, Strength]:
     """The built-in strengths by ID, in Graph's order (weakest first), read once."""
-    text = resources.files("ztb.data").joinpath("authentication-strengths.json").read_text(encoding="utf-8")
+    text = read_text("authentication-strengths.json")
     listed = json.loads(text)["builtInStrengths"]
     return {sid: Strength(sid, v["displayName"], tuple(v["allowedCombinations"]), rank)
             for rank, (sid, v) in enumerate(listed.items(), start=1)}
@@ -48,6 +49,15 @@ def ranks() -> dict[str, int]:
 def names() -> dict[str, str]:
     """Strength ID -> its display name."""
     return {sid: s.display_name for sid, s in built_in().items()}
+
+
+def id_named(display_name: str) -> str:
+    """The built-in strength's ID by its display name: data such as stacks/levels.yaml names a
+    strength, so the ID is written in one place, the data file."""
+    for sid, s in built_in().items():
+        if s.display_name == display_name:
+            return sid
+    raise ValueError(f"no built-in authentication strength is named {display_name!r}; use one of: {', '.join(names().values())}")
 
 
 def combinations(strength_id: str) -> frozenset[str] | None:

@@ -26,10 +26,9 @@ graph_url_option = click.option(
 
 def load_baseline(config_path: str) -> Baseline:
     """Validated baseline, or ConfigError listing every config problem (exit 1, nothing written)."""
-    from ztb.config import load_stack_file
-    from ztb.model.baseline import build
+    from ztb.config import load_stack_baseline
 
-    return build(load_stack_file(config_path))
+    return load_stack_baseline(config_path)
 
 
 def warn(baseline: Baseline) -> None:

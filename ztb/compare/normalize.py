@@ -36,15 +36,16 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from functools import lru_cache
 from typing import Any, Callable
 
-from pydantic import TypeAdapter, ValidationError
-
+from ztb import durations
 from ztb.compare.values import integral
 
 _DURATION_RE = re.compile(r"^-?P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$", re.I)
-_TIMEDELTA = TypeAdapter(timedelta)
+_DURATION_STARTS = frozenset("-Pp")
+#: What no value canonicalises to (a dict lookup's default).
+_ABSENT = object()
 
 #: Fields Graph sets on its own, never part of a desired state.
 SERVER_SET = {
@@ -91,11 +92,12 @@ class Change:
 
 
 def duration_seconds(value: str) -> float | None:
-    if not isinstance(value, str) or not _DURATION_RE.match(value):
+    # The first-character test is the pattern's own start (-?P), asked of every string compared.
+    if not isinstance(value, str) or value[:1] not in _DURATION_STARTS or not _DURATION_RE.match(value):
         return None
     try:
-        return _TIMEDELTA.validate_python(value.upper()).total_seconds()
-    except ValidationError:
+        return durations.parse(value.upper()).total_seconds()
+    except ValueError:
         return None
 
 
@@ -145,6 +147,13 @@ _DROPPED: tuple[Callable[[str, str, str], bool], ...] = (
 )
 
 
+@lru_cache(maxsize=4096)
+def _dropped(kind: str, path: str, k: str) -> bool:
+    """Whether key ``k`` of an object at ``path`` is left out (:data:`_DROPPED`); asked for every
+    key of every object compared, of a few hundred distinct (kind, path, key), so remembered."""
+    return any(dropped(kind, path, k) for dropped in _DROPPED)
+
+
 def _canon(kind: str, value: Any, path: str, key: str) -> Any:
     if kind == "conditionalAccessPolicy" and session_control_off(path, value):
         return None
@@ -161,11 +170,11 @@ def _canon_object(kind: str, value: dict, path: str) -> dict | None:
     """Managed keys only, each canonical; a key whose value is empty or Graph's "off" is absent."""
     out = {}
     for k, v in value.items():
-        if any(dropped(kind, path, k) for dropped in _DROPPED):
+        if _dropped(kind, path, k):
             continue
         child = f"{path}.{k}" if path else k
         c = _canon(kind, v, child, k)
-        if not (_empty(c) or DEFAULT_OFF.get(child, object()) == c):
+        if not (_empty(c) or DEFAULT_OFF.get(child, _ABSENT) == c):
             out[k] = c
     return out or None
 

@@ -12,7 +12,7 @@ problem is told, and the limits).
 
 from __future__ import annotations
 
-from ztb.config.load import load_stack_file, load_yaml, split_namespace
+from ztb.config.load import load_stack_baseline, load_stack_file, load_yaml, split_namespace
 from ztb.config.problems import (
     ECHO_CHARS, MAX_CONFIG_BYTES, MAX_DEPTH, MAX_PROBLEMS, NAMESPACE, ConfigError, echo, one_line,
 )
@@ -20,11 +20,11 @@ from ztb.config.schema import (
     CLOUD_APP_SECURITY_TYPES, EMAIL_RE, SECURITY_COPILOT_APP_ID, SECURITY_COPILOT_APPS, USER_RISK_REMEDIATIONS, AccessReviews, AcceptedPolicy, BaselineConfig, ConfigBool, ConfigInt, DeviceCompliance, GalleryApp, Pim,
     RingGroupIds, RoleScope, SecurityApp, parse_duration,
 )
-from ztb.config.validation import validate
+from ztb.config.validation import validate, validated
 
 __all__ = [
     "CLOUD_APP_SECURITY_TYPES", "ECHO_CHARS", "EMAIL_RE", "SECURITY_COPILOT_APPS", "USER_RISK_REMEDIATIONS", "GalleryApp", "MAX_CONFIG_BYTES", "MAX_DEPTH", "MAX_PROBLEMS", "NAMESPACE", "SECURITY_COPILOT_APP_ID",
     "AccessReviews", "AcceptedPolicy", "BaselineConfig", "ConfigBool", "ConfigError", "ConfigInt", "DeviceCompliance", "Pim",
-    "RingGroupIds", "RoleScope", "SecurityApp", "echo", "load_stack_file", "load_yaml", "one_line", "parse_duration",
-    "split_namespace", "validate",
+    "RingGroupIds", "RoleScope", "SecurityApp", "echo", "load_stack_baseline", "load_stack_file", "load_yaml", "one_line", "parse_duration",
+    "split_namespace", "validate", "validated",
 ]

@@ -12,12 +12,16 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from ztb.config.problems import MAX_CONFIG_BYTES, MAX_DEPTH, NAMESPACE, ConfigError, echo
-from ztb.config.validation import validate
+from ztb.config.validation import validated
+
+if TYPE_CHECKING:
+    from ztb.config.schema import BaselineConfig
+    from ztb.model.baseline import Baseline
 
 
 def _depth_of_json(text: str) -> int:
@@ -247,6 +251,11 @@ def _read_bounded(p: Path) -> bytes:
 
 def load_stack_file(path: str | Path) -> BaselineConfig:
     """Read a ``Pulumi.<stack>.yaml`` file and validate its ``ztb:`` keys."""
+    return load_stack_baseline(path).config
+
+
+def load_stack_baseline(path: str | Path) -> Baseline:
+    """The baseline of a ``Pulumi.<stack>.yaml`` file: read, validated and built once."""
     p = Path(path)
     text = _decode_file(p, _read_bounded(p))
     try:
@@ -261,4 +270,4 @@ def load_stack_file(path: str | Path) -> BaselineConfig:
         raise ConfigError([f"{p}: not valid YAML{where}; fix the stack file's syntax"]) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("config"), dict):
         raise ConfigError([f"{p}: no 'config:' mapping; a stack file holds its settings under 'config:'"])
-    return validate(split_namespace(doc["config"], str(p)))
+    return validated(split_namespace(doc["config"], str(p)))

@@ -10,7 +10,9 @@ import re
 from datetime import timedelta
 from typing import Annotated, Any, Callable, Literal, Optional
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, TypeAdapter, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, field_validator
+
+from ztb import durations
 
 from ztb.catalogue import roles as role_catalogue
 from ztb.config.problems import echo
@@ -31,7 +33,6 @@ CLOUD_APP_SECURITY_TYPES = ("monitorOnly", "blockDownloads", "mcasConfigured")
 #: How PRIV-CA-04 remediates a high-risk user: Microsoft's current ``riskRemediation`` (covers
 #: passwordless admins; deployed through ztb's provider), or ``mfa`` AND ``passwordChange``.
 USER_RISK_REMEDIATIONS = ("riskRemediation", "passwordChange")
-_DURATION = TypeAdapter(timedelta)
 
 
 class _Strict(BaseModel):
@@ -85,8 +86,8 @@ ConfigBool = Annotated[bool, BeforeValidator(_bool_text), Strict()]
 def parse_duration(value: str) -> timedelta:
     """ISO 8601 duration as Graph writes them (PT1H, PT60M, P90D)."""
     try:
-        return _DURATION.validate_python(value)
-    except ValidationError:
+        return durations.parse(value)
+    except ValueError:
         raise ValueError(f"{echo(value)} is not an ISO 8601 duration such as PT1H or P90D") from None
 
 

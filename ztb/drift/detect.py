@@ -94,7 +94,7 @@ class _Drift:
             return resolve_refs(c.desired, self.ids)
         except UnresolvedReferenceError:
             key = next(k for k in iter_refs(c.desired) if not self.ids.get(k))
-            grp = next(x for x in self.b.of_kind("group") if x.meta["groupKey"] == key)
+            grp = next(x for x in self.b.of_kind("group") if x.meta.group_key == key)
             raise DriftError(
                 f"{c.id} references the group {grp.id} '{grp.desired.get('displayName', key)}', which is not in the snapshot "
                 "(deleted or renamed in the tenant), so its members and exclusions cannot be compared; restore the group "
@@ -105,7 +105,7 @@ class _Drift:
     def groups(self) -> None:
         for c, found in self.matches:
             if not found:
-                why = f"group {c.meta['objectId']} is not in the tenant" if not c.managed else f"no group named '{c.desired['displayName']}'"
+                why = f"group {c.meta.object_id} is not in the tenant" if not c.managed else f"no group named '{c.desired['displayName']}'"
                 self._missing(c, why)
         for c, found in self.matches:
             if found:
@@ -145,9 +145,9 @@ class _Drift:
         by_name = by_display_name(self.snap["deviceCompliancePolicies"])
         for c in self.b.of_kind("deviceCompliancePolicy"):
             desired = self._resolve(c)
-            if c.meta.get("assignOnly"):
-                found = [by_id[c.meta["policyId"]]] if c.meta["policyId"] in by_id else []
-                why = f"compliance policy {c.meta['policyId']} is not in the tenant"
+            if c.meta.assign_only:
+                found = [by_id[c.meta.policy_id]] if c.meta.policy_id in by_id else []
+                why = f"compliance policy {c.meta.policy_id} is not in the tenant"
             else:
                 found = by_name.get(c.display_name.casefold(), [])
                 why = f"no compliance policy named '{c.display_name}'"

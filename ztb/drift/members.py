@@ -1,6 +1,6 @@
 """Group members and owners: the tamper paths, compared as sets of object IDs (types ignored).
 
-How a group's members are read depends on what it is for (``meta["membership"]``): an exclusion
+How a group's members are read depends on what it is for (``meta.membership``): an exclusion
 group (emergency access, the audited CA exclusion group) weakens with any member the stack does
 not declare (excluded from every privileged policy) and with a declared break-glass member
 missing (lockout risk); the privileged (included) group weakens with a declared member missing
@@ -18,9 +18,6 @@ from ztb.model import groups as g
 from ztb.model.controls import Control
 from ztb.model.groups import EXCLUSION, INCLUDED, RING
 
-#: How a group's members are read when the model does not say (``meta["membership"]``).
-MEMBERSHIP = {g.EMERGENCY: EXCLUSION, g.CA_EXCLUSION: EXCLUSION, g.PRIVILEGED: INCLUDED,
-              **{k: RING for k in g.RING_KEYS.values()}}
 #: The config key that declares a group's members, named in the fix of an undeclared member.
 MEMBER_KEYS = {g.EMERGENCY: g.EmergencyAccess.USER_IDS_KEY, g.CA_EXCLUSION: "ztb:conditionalAccessExclusionMemberIds",
                g.PRIVILEGED: "ztb:eligibility"}
@@ -34,14 +31,13 @@ OWNER_POWER = {
 
 def group_fields(c: Control) -> dict[str, Any]:
     """The group properties compared field by field: not members and owners (compared as
-    sets below), nor what the component sets only at creation (``meta["createOnly"]``)."""
-    skip = {"members", "owners", *c.meta.get("createOnly", ())}
+    sets below), nor what the component sets only at creation (``meta.create_only``)."""
+    skip = {"members", "owners", *c.meta.create_only}
     return {k: v for k, v in c.desired.items() if k not in skip}
 
 
 def membership_changes(c: Control, actual: dict[str, Any], ctx: cl.Context) -> list[tuple[dict[str, Any], cl.Verdict]]:
     """The members and owners changes of one matched group, each with its verdict."""
-    key = c.meta["groupKey"]
     for field_name in ("members", "owners"):
         if not isinstance(actual.get(field_name), list):
             raise DriftError(
@@ -49,7 +45,7 @@ def membership_changes(c: Control, actual: dict[str, Any], ctx: cl.Context) -> l
                 "the privileged policies cannot be compared; re-export with `ztb export --out FILE` (a version 2 snapshot "
                 "holds the members and owners of every group the baseline watches)"
             )
-    membership = c.meta.get("membership") or MEMBERSHIP.get(key, RING)
+    membership = c.meta.membership
     out = []
     if membership in (EXCLUSION, INCLUDED):
         change = _members(c, actual["members"], membership, ctx)
@@ -62,7 +58,7 @@ def membership_changes(c: Control, actual: dict[str, Any], ctx: cl.Context) -> l
 
 
 def _members(c: Control, members: list[dict[str, Any]], membership: str, ctx: cl.Context) -> tuple[dict[str, Any], cl.Verdict] | None:
-    declared = bool(c.meta.get("membersDeclared", "members" in c.desired))
+    declared = c.meta.members_declared
     if not declared and membership == INCLUDED:
         return None  # who the privileged group covers is not the stack's to say: nothing to compare
     want = {str(m["id"]).lower(): m for m in (c.desired.get("members") or [] if declared else [])}
@@ -76,12 +72,12 @@ def _members(c: Control, members: list[dict[str, Any]], membership: str, ctx: cl
     v = cl.classify("group", "members", old, list(have.values()), ctx)
     if not declared:
         v = cl.Verdict(v.impact, f"{v.reason}; the stack declares no members for this group: declare the expected ones in "
-                                 f"{MEMBER_KEYS.get(c.meta['groupKey'], 'the stack config')}")
+                                 f"{MEMBER_KEYS.get(c.meta.group_key, 'the stack config')}")
     return {"path": "members", "desired": sorted(want) if declared else None, "actual": sorted(have)}, v
 
 
 def _owners(c: Control, owners: list[dict[str, Any]], membership: str) -> tuple[dict[str, Any], cl.Verdict] | None:
-    declared = bool(c.meta.get("ownersDeclared", "owners" in c.desired))
+    declared = c.meta.owners_declared
     want = {str(o["id"]).lower() for o in c.desired.get("owners") or []}
     have = {str(o["id"]).lower(): o for o in owners}
     added = [have[k] for k in have if k not in want]

@@ -12,10 +12,12 @@ request, which is always the Graph root in use, and raises :class:`RedirectRefus
 
 from __future__ import annotations
 
+import ssl
+from functools import lru_cache
 from typing import Optional
 
 import httpx
-from kiota_http.kiota_client_factory import KiotaClientFactory
+from kiota_http.kiota_client_factory import DEFAULT_CONNECTION_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, KiotaClientFactory
 from kiota_http.middleware import RedirectHandler
 
 
@@ -83,7 +85,17 @@ def http_client() -> httpx.AsyncClient:
     middleware = [SameOriginRedirectHandler() if isinstance(m, RedirectHandler) else m
                   for m in KiotaClientFactory.get_default_middleware(options)]
     middleware.append(GraphTelemetryHandler(options=options[GraphTelemetryHandlerOption.get_key()]))
-    return GraphClientFactory.create_with_custom_middleware(middleware, client=KiotaClientFactory.get_default_client())
+    client = httpx.AsyncClient(timeout=httpx.Timeout(DEFAULT_REQUEST_TIMEOUT, connect=DEFAULT_CONNECTION_TIMEOUT),
+                               http2=True, verify=_tls())  # kiota's default client, but for the TLS context
+    return GraphClientFactory.create_with_custom_middleware(middleware, client=client)
+
+
+@lru_cache(maxsize=1)
+def _tls() -> ssl.SSLContext:
+    """httpx's default TLS context (the CA bundle, SSL_CERT_FILE / SSL_CERT_DIR honoured), built once
+    per process: loading the bundle costs about 30 ms per client, and the providers and the
+    reader make a client per operation."""
+    return httpx.create_ssl_context()
 
 
 __all__ = ["RedirectRefused", "SameOriginRedirectHandler", "http_client"]

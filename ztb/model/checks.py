@@ -15,7 +15,7 @@ import difflib
 
 from ztb.deploy import azuread
 from ztb.catalogue import roles as rc
-from ztb.config import NAMESPACE, BaselineConfig
+from ztb.config import NAMESPACE, BaselineConfig, ConfigError
 from ztb.model.baseline import Baseline, build
 from ztb.model.controls import Control, Kind
 
@@ -29,13 +29,20 @@ FIXES = {
 DEFECT = "the model built this from a valid config, so this is a ztb defect: report it with the config"
 
 
-def problems(cfg: BaselineConfig) -> list[str]:
-    """Every problem, as one line each; the baseline is built only from a config that agrees with itself."""
+def checked(cfg: BaselineConfig) -> Baseline:
+    """The baseline built from ``cfg``, or ConfigError naming every problem, one line each.
+
+    The baseline is built only from a config that agrees with itself; the one these checks built
+    is the one the caller gets, so a command builds its model once.
+    """
     found = _semantic_problems(cfg)
     if found:
-        return found
+        raise ConfigError(found)
     baseline = build(cfg)
-    return _report_only(cfg, baseline) + _deployable(baseline) + _unique(baseline)
+    found = _report_only(cfg, baseline) + _deployable(baseline) + _unique(baseline)
+    if found:
+        raise ConfigError(found)
+    return baseline
 
 
 def _group_slots(cfg: BaselineConfig) -> dict[str, str]:

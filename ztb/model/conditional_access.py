@@ -85,7 +85,8 @@ def _grant(operator: str = "OR", builtin: list[str] | None = None, strength: str
 def _mfa_grant(level: str, extra_builtin: list[str] | None = None, operator: str = "OR") -> dict[str, Any]:
     spec = stacks.level(level)["mfaGrant"]
     builtin = list(spec.get("builtInControls", [])) + list(extra_builtin or [])
-    return _grant(operator, builtin, spec.get("authenticationStrength"))
+    strength = spec.get("authenticationStrength")
+    return _grant(operator, builtin, strengths.id_named(strength) if strength else None)
 
 
 def included_groups(cfg: BaselineConfig, refs: dict[str, str]) -> list[str]:

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
+from ztb.data import read_text
 from ztb.model.controls import Control, Kind
 
 
 @lru_cache(maxsize=None)
 def checks() -> tuple[dict[str, Any], ...]:
     """The manual checks as written in the data file (id, step, principle, title, rationale, source, instructions)."""
-    text = resources.files("ztb.data").joinpath("manual-checks.json").read_text(encoding="utf-8")
+    text = read_text("manual-checks.json")
     return tuple(json.loads(text)["checks"])
 
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import yaml
 
+import ztb.stacks
+from ztb.data import read_text
+
 
 @lru_cache(maxsize=None)
 def _load(name: str) -> dict[str, Any]:
-    return yaml.safe_load(resources.files("ztb.stacks").joinpath(name).read_text(encoding="utf-8"))
+    return yaml.safe_load(read_text(name, ztb.stacks))
 
 
 def level(name: str) -> dict[str, Any]:

@@ -168,24 +168,25 @@ class RoleManagementPolicyProvider(ResourceProvider):
         return DiffResult(changes=bool(changes or replaces), replaces=replaces, stables=["policyId"], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        policy_id, outs = self._apply(props, "at scope '/'; is it a directory role template ID?")
+        return CreateResult(policy_id, outs)
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(self._apply(news, "any more; run `pulumi refresh`")[1])
+
+    def _apply(self, props: dict[str, Any], missing: str) -> tuple[str, dict[str, Any]]:
+        """Create and update are one act: converge the policy assigned to the role to ``props``' rules.
+
+        Returns (policy ID, outputs); ``missing`` ends the message when the role has no assigned policy.
+        """
         rid = props.get("roleDefinitionId")
         with failing_as(label(props, f"PIM policy of role {rid}")), graph_for(props) as g:
             rid, rules = require(props, "roleDefinitionId"), require(props, "rules")
             assignment = self._find(g, rid, props.get("scopeId") or "/", props.get("scopeType") or "DirectoryRole")
             if assignment is None:
-                raise ProviderError(f"no PIM policy is assigned to role {rid} at scope '/'; is it a directory role template ID?")
+                raise ProviderError(f"no PIM policy is assigned to role {rid} {missing}")
             live = self._converge(g, assignment["policyId"], rules, assignment["policy"]["rules"])
-            return CreateResult(assignment["policyId"], self._outs(props, assignment, live, rules))
-
-    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        rid = news.get("roleDefinitionId")
-        with failing_as(label(news, f"PIM policy of role {rid}")), graph_for(news) as g:
-            rid, rules = require(news, "roleDefinitionId"), require(news, "rules")
-            assignment = self._find(g, rid, news.get("scopeId") or "/", news.get("scopeType") or "DirectoryRole")
-            if assignment is None:
-                raise ProviderError(f"no PIM policy is assigned to role {rid} any more; run `pulumi refresh`")
-            live = self._converge(g, assignment["policyId"], rules, assignment["policy"]["rules"])
-            return UpdateResult(self._outs(news, assignment, live, rules))
+            return assignment["policyId"], self._outs(props, assignment, live, rules)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         importing = not props.get(OBSERVED)

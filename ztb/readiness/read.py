@@ -75,7 +75,7 @@ async def _scope_reads(g: Any, b: Baseline, since: datetime) -> Tenant:
     groups = {str(x["id"]).lower(): x for x in list(by_name) + list(by_id)}
     ids = group_ids(match_groups(b, groups.values()))
     for c in b.of_kind("group"):
-        key = c.meta["groupKey"]
+        key = c.meta.group_key
         if key not in ids or ids[key].lower() not in groups:
             raise ReadinessError(f"{c.id}: the group '{c.desired.get('displayName', key)}' is not in the tenant (or its name is taken "
                                  "twice), so who the phase enforces on cannot be told; deploy the stack (`pulumi up`) or fix the group")

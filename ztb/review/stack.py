@@ -12,10 +12,11 @@ import re
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from ztb.config import ConfigError, split_namespace, validate
+from ztb.config import ConfigError, split_namespace, validated
 from ztb.model import groups as g
 from ztb.model.baseline import Baseline, build
 from ztb.model.controls import Kind
+from ztb.model.meta import GroupMeta
 from ztb.review.inputs import is_special
 from ztb.review.preview import COMPONENT_PREFIX, GROUP_TYPE, KIND_BY_ID_PREFIX, KIND_BY_TYPE, STACK_TYPE, is_dynamic, parse_urn
 from ztb.sentinels import SECRET
@@ -51,7 +52,7 @@ def read_config(doc: dict[str, Any]) -> ConfigRead:
         return ConfigRead(None, unusable=f"the preview's stack config hides {', '.join(secret)} as secret, so the "
                                          "emergency-access IDs and control titles cannot be read: pass --config Pulumi.<stack>.yaml")
     try:
-        return ConfigRead(build(validate(split_namespace(raw, "preview config"))))
+        return ConfigRead(validated(split_namespace(raw, "preview config")))
     except ConfigError as e:
         problem = e.problems[0] if e.problems else "invalid"
     except ValueError as e:  # a model rule the config breaks
@@ -136,7 +137,7 @@ class Controls:
         """The group every privileged policy excludes (its members are outside them all)."""
         control = self.by_id.get((control_id or "").lower())
         if control is not None:
-            return control.meta.get("membership") == "exclusion" or control.meta.get("groupKey") == g.EMERGENCY
+            return isinstance(control.meta, GroupMeta) and (control.meta.membership == g.EXCLUSION or control.meta.group_key == g.EMERGENCY)
         return control_id == EMERGENCY_GROUP_ID  # no config: the model's ID for it
 
 
@@ -160,8 +161,8 @@ def group_ids(controls: Controls, steps: list[dict[str, Any]]) -> dict[str, str]
     outputs = _stack_outputs(steps).get(g.GROUP_IDS_OUTPUT)
     if isinstance(outputs, dict):
         ids.update({k: v for k, v in outputs.items() if isinstance(v, str) and not is_special(v)})
-    keys = {c.id: c.meta["groupKey"] for c in controls.by_id.values() if c.kind == Kind.GROUP}
-    ids.update({keys[c.id]: c.meta["objectId"] for c in controls.by_id.values() if c.kind == Kind.GROUP and c.meta.get("objectId")})
+    keys = {c.id: c.meta.group_key for c in controls.by_id.values() if c.kind == Kind.GROUP}
+    ids.update({keys[c.id]: c.meta.object_id for c in controls.by_id.values() if c.kind == Kind.GROUP and c.meta.object_id})
     for s in steps:
         _, type_, name = parse_urn(s["urn"])
         key = keys.get(controls.id_of(name) or "") if type_ == GROUP_TYPE else None
@@ -186,7 +187,7 @@ def names_for(baseline: Optional[Baseline], ids: dict[str, str]) -> dict[str, st
     names.update(_strength_names())
     if baseline:
         cfg = baseline.config
-        titles = {c.meta["groupKey"]: c.title.replace(" (existing)", "") for c in baseline.of_kind(Kind.GROUP)}
+        titles = {c.meta.group_key: c.title.replace(" (existing)", "") for c in baseline.of_kind(Kind.GROUP)}
         names.update({oid: titles.get(key, key) for key, oid in ids.items()})
         names.update({u: "break-glass account" for u in cfg.emergencyAccessUserIds})
         names.update({a.appId: a.name for a in cfg.securityApps})

@@ -37,7 +37,7 @@ def match_groups(b: Baseline, groups: Iterable[Group]) -> list[tuple[Control, li
         if c.managed:
             out.append((c, names.get(c.desired["displayName"].casefold(), [])))
         else:
-            oid = c.meta["objectId"].lower()
+            oid = c.meta.object_id.lower()
             out.append((c, [ids[oid]] if oid in ids else []))
     return out
 
@@ -49,7 +49,7 @@ def group_ids(matches: list[tuple[Control, list[Group]]]) -> dict[str, str]:
     out: dict[str, str] = {}
     for c, found in matches:
         if not c.managed:
-            out[c.meta["groupKey"]] = c.meta["objectId"]
+            out[c.meta.group_key] = c.meta.object_id
         elif len(found) == 1:
-            out[c.meta["groupKey"]] = found[0]["id"]
+            out[c.meta.group_key] = found[0]["id"]
     return out

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from jsonschema import Draft4Validator
 
 from tests.conftest import SAMPLE_STACK
-from tests.test_drift import IDEAL, SAMPLE, ca
+from tests.drift.test_detect import IDEAL, SAMPLE, ca
 from ztb.cli import cli
 from ztb.drift.detect import detect
 from ztb.drift.formats import render

@@ -17,8 +17,8 @@ from click.testing import CliRunner
 from tests.conftest import SAMPLE_STACK
 from tests.doubles.tenant import serve
 from tests.doubles.graph import TOKEN, graph, graph_error, graph_server, other_host, other_server, sample  # noqa: F401
-from tests.test_drift import IDEAL
-from tests.test_drift_cli import assert_one_error_line
+from tests.drift.test_detect import IDEAL
+from tests.cli.test_drift import assert_one_error_line
 from ztb.cli.drift import command as drift_command
 from ztb.cli.export import command as export_command
 from ztb.graph.client import GraphClient, ReadLimits, StaticTokenCredential

@@ -26,7 +26,7 @@ from msgraph.generated.models.unified_role_management_policy_rule_target_operati
 from ztb.config import validate
 from ztb.model.baseline import build
 
-from .test_model import SAMPLE, values
+from tests.model.test_model import SAMPLE, values
 
 ENUM_FIELDS = {
     "state": ConditionalAccessPolicyState,

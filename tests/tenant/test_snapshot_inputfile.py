@@ -52,7 +52,7 @@ def test_the_ideal_snapshot_resolves_every_group_key_as_drift_and_export_match_g
     matches = match_groups(SAMPLE, IDEAL["groups"])
     assert all(len(found) == 1 for _, found in matches)
     ids = group_ids(matches)
-    assert set(ids) == {c.meta["groupKey"] for c in SAMPLE.of_kind("group")}
+    assert set(ids) == {c.meta.group_key for c in SAMPLE.of_kind("group")}
     assert set(ids.values()) <= {g["id"] for g in IDEAL["groups"]}
 
 

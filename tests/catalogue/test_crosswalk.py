@@ -11,7 +11,7 @@ from ztb.catalogue import roles as rc
 from ztb.config import validate
 from ztb.model.baseline import build
 
-from .test_model import RAW, SAMPLE, values
+from tests.model.test_model import RAW, SAMPLE, values
 
 
 def test_every_claim_holds_on_its_control():

@@ -19,8 +19,8 @@ from click.testing import CliRunner
 from tests.conftest import SAMPLE_STACK
 from tests.doubles.tenant import serve
 from tests.doubles.graph import access_token, graph, graph_server  # noqa: F401 (fixtures)
-from tests.test_drift import IDEAL, SAMPLE
-from tests.test_drift_cli import assert_one_error_line
+from tests.drift.test_detect import IDEAL, SAMPLE
+from tests.cli.test_drift import assert_one_error_line
 from ztb.cli.drift import command as drift_command
 from ztb.cli.export import command as export_command
 from ztb.tenant.export import ExportError, verify_tenant

@@ -9,7 +9,7 @@ from ztb.config import split_namespace, validate
 from ztb.drift.detect import detect
 from ztb.model.baseline import build
 
-from .test_drift import BREAK_GLASS_USER, IDEAL, SAMPLE
+from tests.drift.test_detect import BREAK_GLASS_USER, IDEAL, SAMPLE
 
 ALL_USERS_MFA = "a11a11a1-0000-4000-8000-0000000000a1"
 EMERGENCY_GROUP = next(g["id"] for g in IDEAL["groups"] if g["displayName"] == "ZTB Emergency Access Exclusion")

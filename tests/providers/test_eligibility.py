@@ -11,7 +11,7 @@ import dill
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from tests.conftest import SAMPLE_STACK
+from tests.conftest import SAMPLE_STACK, param_id
 from tests.doubles.graph import graph, graph_server, sample  # noqa: F401 (fixtures)
 from ztb.config import load_stack_file
 from ztb.model.baseline import build
@@ -25,7 +25,7 @@ REQUESTS = "/roleManagement/directory/roleEligibilityScheduleRequests"
 
 
 def props_for(principal: str = ADMIN, role: str = GLOBAL_ADMIN) -> dict:
-    control = next(c for c in SAMPLE.of_kind("roleEligibility") if c.meta["principalId"] == principal and c.meta["templateId"] == role)
+    control = next(c for c in SAMPLE.of_kind("roleEligibility") if c.meta.principal_id == principal and c.meta.template_id == role)
     return {**copy.deepcopy(control.desired), "controlId": control.id}
 
 
@@ -218,7 +218,7 @@ from ztb.providers import UNKNOWN, has_unknowns, is_unknown  # noqa: E402
 ODD_VALUES = [None, "", 1.0, True, {}, {"expiration": 1.0}, {"expiration": {"type": Unknown(), "duration": "P30D"}}, [], ["x"], Unknown(), UNKNOWN]
 
 
-@pytest.mark.parametrize("odd", ODD_VALUES, ids=repr)
+@pytest.mark.parametrize("odd", ODD_VALUES, ids=param_id)
 @pytest.mark.parametrize("key", ["principalId", "roleDefinitionId", "directoryScopeId", "scheduleInfo", "justification"])
 def test_check_and_diff_take_any_value_in_any_input_without_raising(provider, key, odd):
     props = props_for()

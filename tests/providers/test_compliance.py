@@ -9,7 +9,7 @@ import dill
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from tests.conftest import SAMPLE_STACK
+from tests.conftest import SAMPLE_STACK, param_id
 from tests.doubles.graph import graph, graph_server, sample  # noqa: F401 (fixtures)
 from ztb.config import load_stack_file
 from ztb.model.baseline import build
@@ -266,7 +266,7 @@ from ztb.providers import UNKNOWN, has_unknowns, is_unknown  # noqa: E402
 ODD_VALUES = [None, "", 1.0, True, {}, [], [1.0], [{"target": Unknown()}], [Unknown()], {"@odata.type": Unknown()}, Unknown(), UNKNOWN]
 
 
-@pytest.mark.parametrize("odd", ODD_VALUES, ids=repr)
+@pytest.mark.parametrize("odd", ODD_VALUES, ids=param_id)
 @pytest.mark.parametrize("key", ["policy", "assignments", "assignOnly", "policyId"])
 def test_check_and_diff_take_any_value_in_any_input_without_raising(provider, key, odd):
     for props in (managed_props(), assign_only_props("e0e0e0e0-0000-4000-8000-000000000001")):

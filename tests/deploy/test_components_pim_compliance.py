@@ -8,7 +8,7 @@ import json
 import pulumi
 import pytest
 
-from tests.conftest import stack_values
+from tests.conftest import BaselineMocks, stack_values
 from ztb.config import split_namespace, validate
 from ztb.model.baseline import build
 from ztb.model.controls import UnresolvedReferenceError
@@ -55,10 +55,27 @@ def inputs_of(mocks, typ: str) -> dict[str, dict]:
     return {name: inputs for name, inputs in mocks.of_type(typ)}
 
 
-def test_every_privileged_role_gets_its_pim_settings_resource(pulumi_mocks):
-    base = baseline()
-    declare(pulumi_mocks, base)
-    declared = inputs_of(pulumi_mocks, PIM)
+@pytest.fixture(scope="module")
+def _default_run():
+    """The three components of the sample stack's baseline, declared once for the tests that only read them."""
+    mocks, base = BaselineMocks(), baseline()
+    pulumi.runtime.set_mocks(mocks, project="ztb", stack="dev", preview=False)
+    try:
+        declare(mocks, base)
+    finally:
+        pulumi.runtime.set_mocks(BaselineMocks(), project="ztb", stack="dev", preview=False)
+    return base, mocks
+
+
+@pytest.fixture
+def default_declared(_default_run):
+    """(baseline, what the mocks recorded) for the default declaration; a copy per test."""
+    return copy.deepcopy(_default_run)
+
+
+def test_every_privileged_role_gets_its_pim_settings_resource(default_declared):
+    base, mocks = default_declared
+    declared = inputs_of(mocks, PIM)
     controls = base.of_kind("roleManagementPolicy")
     assert len(controls) == 37
     assert sorted(declared) == sorted(f"baseline-pim-{c.id.lower()}" for c in controls)
@@ -71,16 +88,15 @@ def test_every_privileged_role_gets_its_pim_settings_resource(pulumi_mocks):
         assert inputs["controlId"] == control.id
 
 
-def test_components_are_registered_with_their_type_tokens(pulumi_mocks):
-    declare(pulumi_mocks, baseline())
-    types = {t for t, _, _ in pulumi_mocks.resources}
+def test_components_are_registered_with_their_type_tokens(default_declared):
+    _, mocks = default_declared
+    types = {t for t, _, _ in mocks.resources}
     assert {"ztb:index:PimRoleSettings", "ztb:index:RoleEligibility", "ztb:index:DeviceCompliance"} <= types
 
 
-def test_each_mapped_admin_gets_an_expiring_eligibility(pulumi_mocks):
-    base = baseline()
-    declare(pulumi_mocks, base)
-    declared = inputs_of(pulumi_mocks, ELIGIBILITY)
+def test_each_mapped_admin_gets_an_expiring_eligibility(default_declared):
+    _, mocks = default_declared
+    declared = inputs_of(mocks, ELIGIBILITY)
     expected = {(p, r) for p, roles in stack_values()["ztb:eligibility"].items() for r in roles}
     assert len(declared) == len(expected) == 5
     for inputs in declared.values():
@@ -88,9 +104,9 @@ def test_each_mapped_admin_gets_an_expiring_eligibility(pulumi_mocks):
         assert inputs["scheduleInfo"] == {"expiration": {"type": "afterDuration", "duration": "P180D"}}
 
 
-def test_compliance_assignment_resolves_the_privileged_group_output(pulumi_mocks):
-    declare(pulumi_mocks, baseline())
-    declared = inputs_of(pulumi_mocks, COMPLIANCE)
+def test_compliance_assignment_resolves_the_privileged_group_output(default_declared):
+    _, mocks = default_declared
+    declared = inputs_of(mocks, COMPLIANCE)
     assert sorted(declared) == [f"baseline-compliance-priv-dev-0{i}" for i in range(1, 6)]  # one per platform policy
     inputs = declared["baseline-compliance-priv-dev-01"]
     # Phase full: the privileged group and the rings, exactly the groups PRIV-CA-03 includes.
@@ -99,7 +115,7 @@ def test_compliance_assignment_resolves_the_privileged_group_output(pulumi_mocks
     assert inputs["policy"]["@odata.type"] == "#microsoft.graph.windows10CompliancePolicy"
     assert {i["graphVersion"] for i in declared.values()} == {"beta", "v1.0"}
     assert "assignments" not in inputs["policy"]
-    assert "${group:" not in json.dumps([i for _, _, i in pulumi_mocks.resources], default=str)
+    assert "${group:" not in json.dumps([i for _, _, i in mocks.resources], default=str)
 
 
 def test_existing_policies_are_assigned_not_managed(pulumi_mocks):
@@ -124,9 +140,9 @@ def test_graph_url_is_passed_to_every_provider(pulumi_mocks):
         assert {i["graphUrl"] for i in inputs_of(pulumi_mocks, typ).values()} == {"https://graph.microsoft.us"}, typ
 
 
-def test_without_a_graph_url_the_providers_use_the_environment(pulumi_mocks):
-    declare(pulumi_mocks, baseline())
-    assert all("graphUrl" not in i for _, _, i in pulumi_mocks.resources)
+def test_without_a_graph_url_the_providers_use_the_environment(default_declared):
+    _, mocks = default_declared
+    assert all("graphUrl" not in i for _, _, i in mocks.resources)
 
 
 def test_the_declared_inputs_are_the_model_unchanged(pulumi_mocks):

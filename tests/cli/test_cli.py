@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from ztb.catalogue import roles as rc
 from ztb.cli import cli
 
-from .conftest import REPO, SAMPLE_STACK
+from tests.conftest import REPO, SAMPLE_STACK
 
 EMERGENCY = {"0b5e0a11-0000-4000-8000-000000000001", "0b5e0a11-0000-4000-8000-000000000002"}
 

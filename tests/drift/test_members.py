@@ -14,8 +14,8 @@ from click.testing import CliRunner
 
 from tests.conftest import SAMPLE_STACK, stack_values
 from tests.doubles.graph import graph, graph_server  # noqa: F401  (fixtures)
-from tests.test_drift import IDEAL, SAMPLE, findings, ideal, other_stack
-from tests.test_drift_cli import assert_one_error_line, write
+from tests.drift.test_detect import IDEAL, SAMPLE, findings, ideal, other_stack
+from tests.cli.test_drift import assert_one_error_line, write
 from ztb.cli.drift import command as drift_command
 from ztb.drift.detect import DriftError, detect
 from ztb.tenant.ideal import ideal_snapshot

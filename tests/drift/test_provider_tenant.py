@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_drift import IDEAL, SAMPLE, ca, findings
+from tests.drift.test_detect import IDEAL, SAMPLE, ca, findings
 from ztb.deploy.azuread import to_azuread
 from ztb.drift.detect import detect
 

@@ -22,7 +22,7 @@ from ztb.cli import cli
 from ztb.config import MAX_CONFIG_BYTES, MAX_DEPTH, MAX_PROBLEMS, ConfigError, load_stack_file, load_yaml, split_namespace, validate
 from ztb.model.baseline import build
 
-from .conftest import SAMPLE_STACK
+from tests.conftest import SAMPLE_STACK
 
 TEXT = SAMPLE_STACK.read_text(encoding="utf-8")
 DOC = yaml.safe_load(TEXT)

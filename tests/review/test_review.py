@@ -26,7 +26,7 @@ from ztb.review.stack import read_config
 from ztb.review.steps import read_steps
 from ztb.sentinels import SECRET, UNKNOWN
 
-FIXTURES = Path(__file__).parent / "fixtures" / "preview"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "preview"
 #: Every digest fixture and the exit code of `ztb review --fail-on weakens` on it.
 EXIT = {
     "create": 0, "no-changes": 0,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from ztb.model import stacks
 from ztb.model.baseline import build
 from ztb.model.controls import Control, UnresolvedReferenceError, resolve_refs
 
-from .conftest import SAMPLE_STACK
+from tests.conftest import SAMPLE_STACK
 
 RAW = {k.split(":", 1)[1]: v for k, v in yaml.safe_load(SAMPLE_STACK.read_text())["config"].items() if k.startswith("ztb:")}
 SAMPLE = build(validate(RAW))
@@ -316,22 +317,22 @@ def test_a_custom_role_whose_id_starts_like_a_builtin_is_refused():
         validate(values(roles={"add": [clash], "remove": []}))
 
 
-def test_typed_meta_still_answers_the_old_keys_while_readers_move_over():
-    """Readers outside the model may still write ``meta["groupKey"]``; the typed record answers as the dict did."""
+def test_meta_is_typed_records_only_a_misspelt_fact_fails_at_the_reader():
+    """Every kind's facts are attributes; the old dict's keys are gone, so a reader cannot fall back to a silent None."""
     g = groups()
     created, existing = g["PRIV-GRP-02"].meta, g["PRIV-GRP-03"].meta
-    assert created["groupKey"] == created.group_key == "emergencyAccess"
-    assert created["createOnly"] == ["mailNickname"] and "objectId" not in created and created.get("objectId") is None
-    assert existing["objectId"] == existing.object_id == "0ca0e8c1-0000-4000-8000-000000000003"
-    assert "createOnly" not in existing and existing.get("createOnly", ()) == []
-    with pytest.raises(KeyError):
-        created["objectId"]
-    pim = SAMPLE.of_kind("roleManagementPolicy")[0].meta
-    assert (pim["roleName"], pim["templateId"], pim["approval"]) == (pim.role_name, pim.template_id, pim.approval)
-    elig = SAMPLE.of_kind("roleEligibility")[0].meta
-    assert elig["legacyIds"] == list(elig.legacy_ids) and elig["principalId"] == elig.principal_id
-    dev = SAMPLE.of_kind("deviceCompliancePolicy")[0].meta
-    assert dev["graphVersion"] == "beta" and not dev.get("assignOnly") and "assignOnly" not in dev
+    assert created.group_key == "emergencyAccess" and created.create_only == ("mailNickname",) and created.object_id is None
+    assert existing.object_id == "0ca0e8c1-0000-4000-8000-000000000003" and existing.create_only == ()
+    records = [created, SAMPLE.of_kind("roleManagementPolicy")[0].meta, SAMPLE.of_kind("roleEligibility")[0].meta,
+               SAMPLE.of_kind("deviceCompliancePolicy")[0].meta, SAMPLE.of_kind("conditionalAccessPolicy")[0].meta]
+    for meta in records:
+        with pytest.raises(TypeError):
+            meta["groupKey"]
+        assert not hasattr(meta, "get") and not hasattr(meta, "keys"), type(meta).__name__
+        with pytest.raises(AttributeError):
+            meta.groupKey
+        with pytest.raises(dataclasses.FrozenInstanceError):  # a reader cannot change a fact the model decided
+            meta.policy_id = "x"
 
 
 def test_the_emergency_access_group_has_one_definition_every_name_comes_from():

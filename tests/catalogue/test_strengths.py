@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from importlib import resources
 
+import pytest
+
+from tests.conftest import REPO
 from ztb.catalogue import crosswalk, strengths
 from ztb.compare.classify import STRENGTHENS, WEAKENS, classify
 
@@ -40,3 +44,13 @@ def test_the_classifier_ranks_by_the_catalogue():
 def test_the_crosswalk_reads_the_catalogue():
     policy = {"grantControls": {"authenticationStrength": {"id": strengths.PASSWORDLESS}}}
     assert crosswalk._strength_combos(policy) == frozenset(strengths.built_in()[strengths.PASSWORDLESS].allowed_combinations)
+
+
+def test_a_strength_is_named_in_data_and_its_id_comes_from_the_data_file_only():
+    assert strengths.id_named("Phishing resistant MFA") == strengths.PHISHING_RESISTANT
+    assert {strengths.id_named(name) for name in strengths.names().values()} == set(strengths.built_in())
+    for wrong in ("phishing resistant mfa", "Phishing-resistant MFA", "", "00000000-0000-0000-0000-000000000004"):
+        with pytest.raises(ValueError, match="no built-in authentication strength is named .*use one of: Multifactor"):
+            strengths.id_named(wrong)
+    levels = (REPO / "stacks" / "levels.yaml").read_text(encoding="utf-8")
+    assert not re.search(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-", levels), "stacks/levels.yaml names strengths; their IDs live in ztb/data/authentication-strengths.json"

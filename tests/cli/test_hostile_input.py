@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from ztb.cli import cli
 
-from .conftest import REPO, SAMPLE_STACK, one_error_line
+from tests.conftest import REPO, SAMPLE_STACK, one_error_line
 
 DEEP = '{"steps":' + "[" * 100000 + "]" * 100000 + "}"
 

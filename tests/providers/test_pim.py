@@ -9,7 +9,7 @@ import dill
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from tests.conftest import SAMPLE_STACK
+from tests.conftest import SAMPLE_STACK, param_id
 from tests.doubles.graph import documented_directory_rules, graph, graph_server, sample  # noqa: F401 (fixtures)
 from ztb.config import load_stack_file
 from ztb.model.baseline import build
@@ -25,7 +25,7 @@ PATCHES = r"/rules/"
 
 
 def props_for(template_id: str, **extra) -> dict:
-    control = next(c for c in SAMPLE.of_kind("roleManagementPolicy") if c.meta["templateId"] == template_id)
+    control = next(c for c in SAMPLE.of_kind("roleManagementPolicy") if c.meta.template_id == template_id)
     return {**copy.deepcopy(control.desired), "controlId": control.id, **extra}
 
 
@@ -321,8 +321,8 @@ def test_both_spellings_of_unknown_are_unknown_at_any_depth():
     assert not has_unknowns({"rules": [{"id": "x", "n": 1.0, "none": None}]})
 
 
-@pytest.mark.parametrize("a", ODD_VALUES, ids=repr)
-@pytest.mark.parametrize("b", ODD_VALUES, ids=repr)
+@pytest.mark.parametrize("a", ODD_VALUES, ids=param_id)
+@pytest.mark.parametrize("b", ODD_VALUES, ids=param_id)
 def test_same_id_never_raises_and_an_unknown_is_never_the_same(a, b):
     answer = same_id(a, b)
     assert isinstance(answer, bool)
@@ -362,7 +362,7 @@ def test_an_unknown_control_id_never_becomes_the_label():
     assert label({"controlId": "PRIV-PIM-62e90394"}, "fallback") == "PRIV-PIM-62e90394"
 
 
-@pytest.mark.parametrize("odd", ODD_VALUES, ids=repr)
+@pytest.mark.parametrize("odd", ODD_VALUES, ids=param_id)
 def test_check_and_diff_take_any_value_in_any_input_without_raising(provider, odd):
     props = props_for(GLOBAL_ADMIN)
     for key in ("roleDefinitionId", "scopeId", "scopeType", "rules"):

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 
 from tests.conftest import SAMPLE_STACK
 from tests.doubles.tenant import serve
-from tests.test_drift_cli import assert_one_error_line
+from tests.cli.test_drift import assert_one_error_line
 from tests.doubles.graph import graph, graph_server, sample  # noqa: F401  (fixtures)
-from tests.test_drift import IDEAL, MUTATIONS, ca
+from tests.drift.test_detect import IDEAL, MUTATIONS, ca
 from ztb.cli.drift import command as drift_command
 from ztb.cli.export import command as export_command
 from ztb.tenant.export import IN_FILTER_MAX

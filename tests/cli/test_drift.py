@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import REPO, SAMPLE_STACK
-from tests.test_drift import IDEAL, MUTATIONS, SAMPLE, ca
+from tests.drift.test_detect import IDEAL, MUTATIONS, SAMPLE, ca
 from ztb.cli.drift import command as drift_command
 
 
