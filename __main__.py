@@ -7,7 +7,7 @@ import pulumi
 from ztb.deploy import stack_config
 from ztb.deploy.access_reviews import AccessReviews, AccessReviewsArgs
 from ztb.deploy.app_protection import AppProtection, AppProtectionArgs
-from ztb.deploy.auth_context import AuthContextArgs, AuthenticationContextPolicy
+from ztb.deploy.auth_context import AuthContextArgs, AuthenticationContexts
 from ztb.deploy.conditional_access import ConditionalAccessArgs, PrivilegedConditionalAccess
 from ztb.deploy.device_compliance import DeviceCompliance, DeviceComplianceArgs
 from ztb.deploy.device_settings import IntuneComplianceSettings, IntuneComplianceSettingsArgs
@@ -26,13 +26,14 @@ for warning in baseline.warnings:
 
 groups = PrivilegedGroups("baseline-groups", PrivilegedGroupsArgs.of(baseline))
 apps = SecurityApps("baseline-apps", SecurityAppsArgs.of(baseline))
-conditional_access = PrivilegedConditionalAccess("baseline-ca", ConditionalAccessArgs.of(baseline, groups.ids, apps.client_ids))
+contexts = AuthenticationContexts("baseline-auth-context", AuthContextArgs.of(baseline))
+conditional_access = PrivilegedConditionalAccess(
+    "baseline-ca", ConditionalAccessArgs.of(baseline, groups.ids, apps.client_ids, contexts.by_claim))
 pim = PimRoleSettings("baseline-pim", PimRoleSettingsArgs.of(baseline, groups.ids))
 eligibility = RoleEligibility("baseline-eligibility", RoleEligibilityArgs.of(baseline, groups.ids), pim=pim)
 compliance = DeviceCompliance("baseline-compliance", DeviceComplianceArgs.of(baseline, groups.ids))
 app_protection = AppProtection("baseline-app-protection", AppProtectionArgs.of(baseline, groups.ids))
 intune_settings = IntuneComplianceSettings("baseline-intune-settings", IntuneComplianceSettingsArgs.of(baseline))
-auth_context = AuthenticationContextPolicy("baseline-auth-context", AuthContextArgs.of(baseline, groups.ids))
 pim_groups = PimGroupSettings("baseline-pim-groups", PimGroupSettingsArgs.of(baseline, groups.ids))
 reviews = AccessReviews("baseline-reviews", AccessReviewsArgs.of(baseline, groups.ids))
 alerts = PimAlerts("baseline-pim-alerts", PimAlertsArgs.of(baseline))
@@ -44,7 +45,6 @@ pulumi.export("pimPolicyIds", pim.policy_ids)
 pulumi.export("eligibilityScheduleIds", eligibility.schedule_ids)
 pulumi.export("compliancePolicyIds", compliance.policy_ids)
 pulumi.export("appProtectionPolicyIds", app_protection.policy_ids)
-pulumi.export("contextPolicyIds", auth_context.policy_ids)
 pulumi.export("pimGroupPolicyIds", pim_groups.policy_ids)
 pulumi.export("accessReviewIds", reviews.review_ids)
 pulumi.export("pimAlertIds", alerts.alert_ids)

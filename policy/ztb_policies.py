@@ -47,9 +47,7 @@ def is_pim_dynamic(resource_type: str) -> bool:
     return resource_type in PIM_DYNAMIC_TYPES
 GROUP_PIM_TYPE = "azuread:index/groupRoleManagementPolicy:GroupRoleManagementPolicy"
 #: The Conditional Access policy on the PIM authentication context (Graph JSON: excludeGroups, not excludedGroups).
-CONTEXT_POLICY_TYPE = "pulumi-python:dynamic/ztb:ContextPolicy"
 ACCESS_REVIEW_TYPE = "pulumi-python:dynamic/ztb:AccessReview"
-CA_TYPES = {CA_TYPE, CONTEXT_POLICY_TYPE}
 #: Child names end in the lowercased control ID (ztb/deploy/*.py): these are permanent.
 PRIVILEGED_CA_NAME = re.compile(r"(?:^|-)priv-ca-\d+$")
 EMERGENCY_GROUP_NAME = re.compile(r"(?:^|-)priv-grp-02$")
@@ -97,7 +95,7 @@ def excluded(props: Mapping) -> set[str]:
 
 
 def is_ca(resource_type: str) -> bool:
-    return resource_type in CA_TYPES or resource_type == GRAPH_CA_TYPE
+    return resource_type in (CA_TYPE, GRAPH_CA_TYPE)
 
 
 def ca_props(resource_type: str, props: Mapping) -> Mapping:
@@ -130,7 +128,7 @@ class _CaArgs:
 
 
 def _as_ca(args: Any) -> Optional[Any]:
-    return _CaArgs(args) if args.resource_type == GRAPH_CA_TYPE else (args if args.resource_type in CA_TYPES else None)
+    return _CaArgs(args) if args.resource_type == GRAPH_CA_TYPE else (args if args.resource_type == CA_TYPE else None)
 
 
 def _label(args: Any) -> str:

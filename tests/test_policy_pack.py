@@ -43,10 +43,20 @@ def urn(typ: str, name: str) -> str:
     return f"urn:pulumi:dev::ztb::{typ}::{name}"
 
 
-def sample_resources(mocks) -> list[tuple[str, str, dict]]:
+#: The sample keeps PRIV-CA-13 report-only on purpose (a policy new to a stack starts report-only,
+#: and PIM keeps MFA on activation meanwhile); the pack advises enforcing it, which
+#: test_the_sample_s_report_only_context_policy_is_the_one_advice shows. The other tests start
+#: from the stack it converges to, with PRIV-CA-13 enforced.
+CONTEXT_POLICY = "baseline-ca-priv-ca-13"
+
+
+def sample_resources(mocks, converged: bool = True) -> list[tuple[str, str, dict]]:
     """(type, name, props) of everything the sample stack sends (``mocks``: the ``sample_declared``
-    fixture, the program run once), PIM settings included."""
+    fixture, the program run once), PIM settings included; ``converged``: PRIV-CA-13 enforced."""
     out = [(t, n, copy.deepcopy(dict(i))) for t, n, i in mocks.resources]
+    for _, n, props in out:
+        if converged and n == CONTEXT_POLICY:
+            props["policy"]["state"] = "enabled"
     names = {n for _, n, _ in out}
     for c in build(load_stack_file(SAMPLE_STACK)).of_kind("roleManagementPolicy"):
         name = f"baseline-pim-{c.id.lower()}"
@@ -86,16 +96,23 @@ def props_of(resources, name: str) -> dict:
 
 # -- the sample stack and the lockout it must refuse ---------------------------------------------
 
+def test_the_sample_s_report_only_context_policy_is_the_one_advice(sample_declared):
+    found = violations(sample_resources(sample_declared, converged=False))
+    assert list(found) == ["privileged-ca-enforced-in-full-phase"]
+    (message,) = found["privileged-ca-enforced-in-full-phase"]
+    assert "PRIV-CA-13" in message and "report-only" in message
+
+
 def test_sample_stack_passes_every_policy(sample_declared):
     resources = sample_resources(sample_declared)
-    assert sum(t == CA for t, _, _ in resources) == 11 and sum(t == ztb_policies.GRAPH_CA_TYPE for t, _, _ in resources) == 1 and sum(ztb_policies.is_pim_dynamic(t) for t, _, _ in resources) >= 32
+    assert sum(t == CA for t, _, _ in resources) == 11 and sum(t == ztb_policies.GRAPH_CA_TYPE for t, _, _ in resources) == 2 and sum(ztb_policies.is_pim_dynamic(t) for t, _, _ in resources) >= 32
     assert violations(resources) == {}
 
 
 def test_the_sample_s_reviews_context_policy_and_group_pim_are_each_read_by_a_rule(sample_declared):
     resources = sample_resources(sample_declared)
     types = [t for t, _, _ in resources]
-    assert types.count(ztb_policies.ACCESS_REVIEW_TYPE) == 33 and types.count(ztb_policies.CONTEXT_POLICY_TYPE) == 1
+    assert types.count(ztb_policies.ACCESS_REVIEW_TYPE) == 38 and types.count(ztb_policies.GRAPH_CA_TYPE) == 2  # PRIV-CA-04, -13
     assert types.count(ztb_policies.GROUP_PIM_TYPE) == 2
 
 
@@ -113,7 +130,7 @@ def test_a_review_that_cannot_keep_access_in_check_is_refused(sample_declared, c
 
 def test_the_context_policy_without_the_break_glass_exclusion_is_rejected(sample_declared):
     resources = sample_resources(sample_declared)
-    users = props_of(resources, "baseline-auth-context-priv-ca-13")["conditions"]["users"]
+    users = props_of(resources, "baseline-ca-priv-ca-13")["policy"]["conditions"]["users"]
     users["excludeUsers"] = []
     users["excludeGroups"] = [g for g in users["excludeGroups"] if g != object_id_for("baseline-groups-priv-grp-02")]
     assert set(violations(resources)) == {"ca-excludes-emergency-access", "emergency-group-excluded-everywhere"}

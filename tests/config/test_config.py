@@ -406,12 +406,9 @@ def _wire(**changes: Any) -> dict[str, Any]:
 
 def test_every_policy_of_the_sample_is_deployable():
     from ztb.deploy import graph_ca
-    from ztb.model.auth_context import is_context_policy
 
     for c in build(load_stack_file(SAMPLE_STACK)).of_kind("conditionalAccessPolicy"):
-        if is_context_policy(c):
-            continue  # PRIV-CA-13 targets an authentication context: ztb.providers.auth_context deploys it
-        if c.meta.via_graph:  # riskRemediation: ztb's Graph provider, with its own schema check
+        if c.meta.via_graph:  # riskRemediation or a context: ztb's Graph provider, with its own schema check
             assert graph_ca.deployability_problems(c.desired) == [], c.id
             continue
         assert azuread.deployability_problems(azuread.to_azuread(c.desired)) == [], c.id

@@ -30,12 +30,11 @@ def created_group_ids(mocks) -> dict[str, str]:
 
 
 def test_sample_stack_declares_every_policy_and_group(sample_declared):
-    from ztb.model.auth_context import is_context_policy
-
     names = sorted(n for n, _ in sample_declared.of_type(CA) + sample_declared.of_type(GRAPH_CA))
-    assert names == sorted(f"baseline-ca-{c.id.lower()}" for c in SAMPLE.of_kind("conditionalAccessPolicy") if not is_context_policy(c))
-    # PRIV-CA-04 (riskRemediation) goes through ztb's Graph provider, under the same resource name.
-    assert [n for n, _ in sample_declared.of_type(GRAPH_CA)] == ["baseline-ca-priv-ca-04"]
+    assert names == sorted(f"baseline-ca-{c.id.lower()}" for c in SAMPLE.of_kind("conditionalAccessPolicy"))
+    # PRIV-CA-04 (riskRemediation) goes through ztb's Graph provider, under the same resource name, and
+    # so does PRIV-CA-13 (on the authentication context, which pulumi-azuread cannot target).
+    assert sorted(n for n, _ in sample_declared.of_type(GRAPH_CA)) == ["baseline-ca-priv-ca-04", "baseline-ca-priv-ca-13"]
     # Five groups created (privileged, emergency, three rings); the CA exclusion group is looked up.
     assert len(sample_declared.of_type(GROUP)) == 5
     assert ("azuread:index/getGroup:getGroup", {"objectId": "0ca0e8c1-0000-4000-8000-000000000003"}) in [
@@ -82,9 +81,6 @@ def test_component_inputs_and_plan_json_are_one_model(sample_declared):
     app_ids = {t: client_id_for(object_id_for(f"baseline-apps-{t[:8]}")) for _, t in SAMPLE_APPS}
     for control in SAMPLE.of_kind("conditionalAccessPolicy"):
         name = f"baseline-ca-{control.id.lower()}"
-        if name not in sent and name not in graph_sent:
-            assert control.id == "PRIV-CA-13"  # on the authentication context: tests/deploy/test_auth_context.py
-            continue
         desired = apps.resolve(resolve_refs(control.desired, ids), app_ids.__getitem__)
         as_graph = graph_sent[name]["policy"] if control.meta.via_graph else to_graph(sent[name])
         assert compare("conditionalAccessPolicy", desired, as_graph) == [], control.id
@@ -135,7 +131,7 @@ def test_password_tenants_keep_mfa_and_password_change_through_pulumi_azuread(pu
     inputs = dict(pulumi_mocks.of_type(CA))["baseline-ca-priv-ca-04"]
     assert inputs["grantControls"] == {"operator": "AND", "builtInControls": ["mfa", "passwordChange"]}
     assert inputs["sessionControls"]["signInFrequencyInterval"] == "everyTime"
-    assert pulumi_mocks.of_type(GRAPH_CA) == []
+    assert [n for n, _ in pulumi_mocks.of_type(GRAPH_CA)] == ["baseline-ca-priv-ca-13"]  # only the context policy
 
 
 def test_security_tools_policy_targets_copilot_and_tanium(sample_declared):
@@ -277,7 +273,7 @@ def test_conditional_access_args_refuse_a_policy_set_that_could_lock_the_tenant_
     from ztb.model.groups import EmergencyAccess
 
     ids = {"emergencyAccess": "e0e0e0e0-0000-4000-8000-000000000001", "privilegedUsers": "p"}
-    assert len(ConditionalAccessArgs.of(SAMPLE, ids).policies) == 12
+    assert len(ConditionalAccessArgs.of(SAMPLE, ids).policies) == 13
     with pytest.raises(MissingExclusionError, match="needs the emergency-access group's ID"):
         ConditionalAccessArgs.of(SAMPLE, {"privilegedUsers": "p"})
     policy = SAMPLE.of_kind("conditionalAccessPolicy")[0]

@@ -21,14 +21,13 @@ from tests.doubles.graph import GraphDouble, _Fail, _now
 
 REVIEWS = "/identityGovernance/accessReviews/definitions"
 CONTEXTS = "/identity/conditionalAccess/authenticationContextClassReferences"
-POLICIES = "/identity/conditionalAccess/policies"
 ALERTS = "/identityGovernance/roleManagementAlerts/alertConfigurations"
 
 
 class Governance:
     def __init__(self, double: GraphDouble) -> None:
         self.double = double
-        for path in (REVIEWS, CONTEXTS, POLICIES, ALERTS):
+        for path in (REVIEWS, CONTEXTS, ALERTS):
             double.collections.setdefault(path, [])
         routes = self.routes()
         original = double._routes
@@ -53,10 +52,6 @@ class Governance:
             (rf"POST {v1} {CONTEXTS}", self._context_create),
             (rf"GET {v1} {CONTEXTS}/([^/]+)", lambda v, p, q, b, i: self.double._json(copy.deepcopy(self.find(CONTEXTS, i)))),
             (rf"PATCH {v1} {CONTEXTS}/([^/]+)", self._context_patch),
-            (rf"POST {v1} {POLICIES}", self._policy_create),
-            (rf"GET {v1} {POLICIES}/([^/]+)", lambda v, p, q, b, i: self.double._json(copy.deepcopy(self.find(POLICIES, i)))),
-            (rf"PATCH {v1} {POLICIES}/([^/]+)", self._policy_patch),
-            (rf"DELETE {v1} {POLICIES}/([^/]+)", lambda v, p, q, b, i: self._delete(POLICIES, i)),
             (rf"GET beta {ALERTS}", self._alerts),
             (rf"PATCH beta {ALERTS}/([^/]+)", self._alert_patch),
         ]
@@ -126,19 +121,6 @@ class Governance:
 
     def _context_patch(self, version, path, query, body, context_id):
         self.find(CONTEXTS, context_id).update({k: v for k, v in body.items() if k != "id"})
-        return Response(status=204)
-
-    # -- Conditional Access policies
-
-    def _policy_create(self, version, path, query, body):
-        policy = {"id": str(uuid.uuid4()), "templateId": None, "createdDateTime": _now(), "modifiedDateTime": None, **copy.deepcopy(body)}
-        self.items(POLICIES).append(policy)
-        return self.double._json(copy.deepcopy(policy), 201)
-
-    def _policy_patch(self, version, path, query, body, policy_id):
-        policy = self.find(POLICIES, policy_id)
-        policy.update(copy.deepcopy(body))
-        policy["modifiedDateTime"] = _now()
         return Response(status=204)
 
 

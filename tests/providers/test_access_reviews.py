@@ -18,12 +18,15 @@ from tests.doubles.host import (  # noqa: F401 (fixtures engine, host)
 )
 from tests.doubles.host import register as _register
 from ztb.providers.access_reviews import AccessReviewProvider
-from ztb.providers.auth_context import AuthenticationContextProvider, ContextPolicyProvider
+from ztb.providers.auth_context import AuthenticationContextProvider
+from ztb.providers.conditional_access import ConditionalAccessPolicyProvider
 
 REVIEW = "pulumi-python:dynamic/ztb:AccessReview"
 CONTEXT = "pulumi-python:dynamic/ztb:AuthenticationContext"
-POLICY = "pulumi-python:dynamic/ztb:ContextPolicy"
-MINE = {REVIEW: AccessReviewProvider, CONTEXT: AuthenticationContextProvider, POLICY: ContextPolicyProvider}
+#: PRIV-CA-13 goes through ztb's Graph Conditional Access provider, like PRIV-CA-04.
+POLICY = "pulumi-python:dynamic/ztb:ConditionalAccessPolicy"
+CONTEXT_POLICY = "baseline-ca-priv-ca-13"
+MINE = {REVIEW: AccessReviewProvider, CONTEXT: AuthenticationContextProvider, POLICY: ConditionalAccessPolicyProvider}
 GA_REVIEW = "baseline-reviews-priv-rev-62e90394"
 EXCL_REVIEW = "baseline-reviews-priv-rev-excl"
 
@@ -49,9 +52,9 @@ def tenant(graph):
 
 def test_the_program_registers_one_review_per_role_and_the_exclusion_group_and_the_context_and_its_policy(deployed):
     names = sorted(n for n, (t, _) in deployed.items() if t == REVIEW)
-    assert len(names) == 33 and EXCL_REVIEW in names and GA_REVIEW in names
+    assert len(names) == 38 and EXCL_REVIEW in names and GA_REVIEW in names
     assert [n for n, (t, _) in deployed.items() if t == CONTEXT] == ["baseline-auth-context-priv-ctx-01"]
-    assert [n for n, (t, _) in deployed.items() if t == POLICY] == ["baseline-auth-context-priv-ca-13"]
+    assert sorted(n for n, (t, _) in deployed.items() if t == POLICY) == ["baseline-ca-priv-ca-04", CONTEXT_POLICY]
 
 
 @pytest.mark.parametrize("typ", sorted(MINE))
@@ -134,7 +137,7 @@ def test_the_context_and_its_policy_through_the_host(host, graph, tenant, deploy
     delete(host, CONTEXT, ctx_name, again.id, again.properties)
     assert graph.requests == []  # PIM may still name the context: left as it is
 
-    pol_name, pol_news = one(deployed, POLICY)
+    pol_name, pol_news = one(deployed, POLICY, CONTEXT_POLICY)
     policy = create(host, POLICY, pol_name, pol_news)
     (post,) = graph.sent("POST", r"/conditionalAccess/policies$")
     assert post.body["conditions"]["applications"]["includeAuthenticationContextClassReferences"] == ["c1"]
@@ -143,17 +146,18 @@ def test_the_context_and_its_policy_through_the_host(host, graph, tenant, deploy
     assert object_id_for("baseline-groups-priv-grp-02") in post.body["conditions"]["users"]["excludeGroups"]
     assert post.body["state"] == "enabledForReportingButNotEnforced"
     assert diff(host, POLICY, pol_name, policy.id, policy.properties, pol_news).changes == NONE
-    enforce = edited(pol_news, lambda d: d.update(state="enabled"))
+    enforce = edited(pol_news, lambda d: d["policy"].update(state="enabled"))
     assert diff(host, POLICY, pol_name, policy.id, policy.properties, enforce).changes == SOME
     graph.requests.clear()
     updated = update(host, POLICY, pol_name, policy.id, policy.properties, enforce)
     (patch,) = graph.sent("PATCH")
-    assert patch.body == {"state": "enabled"}
+    assert patch.body["state"] == "enabled"
     delete(host, POLICY, pol_name, policy.id, updated.properties)
-    assert graph.collections[governance.POLICIES] == []
+    assert graph.ca_policies == {}
 
 
 def test_a_policy_without_an_exclusion_never_reaches_graph(host, deployed):
-    name, news = one(deployed, POLICY)
-    answer = check(host, POLICY, name, edited(news, lambda d: d["conditions"]["users"].update(excludeGroups=[])))
-    assert [f.property for f in answer.failures] == ["conditions"] and "emergency-access" in answer.failures[0].reason
+    name, news = one(deployed, POLICY, CONTEXT_POLICY)
+    answer = check(host, POLICY, name, edited(news, lambda d: d["policy"]["conditions"]["users"].update(excludeGroups=[])))
+    assert "emergencyGroupId" in [f.property for f in answer.failures]
+    assert any("emergency-access" in f.reason for f in answer.failures)

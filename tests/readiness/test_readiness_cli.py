@@ -58,7 +58,7 @@ def test_locked_out_people_exit_2_listed_first_with_control_reason_and_fix(graph
     assert [p["verdict"] for p in listed[:2]] == ["blocked", "blocked"] and listed[-1]["verdict"] == "ready"
     found = people(result)
     no_method = found[NO_METHOD]
-    assert no_method["summary"].startswith("would be blocked by PRIV-CA-01, PRIV-CA-04, PRIV-CA-05, PRIV-CA-08 because no phishing-resistant method")
+    assert no_method["summary"].startswith("would be blocked by PRIV-CA-01, PRIV-CA-04, PRIV-CA-05, PRIV-CA-08, PRIV-CA-13 because no phishing-resistant method")
     assert "Temporary Access Pass" in no_method["fixes"][0]
     phone = found[PHONE_ONLY]
     assert "PRIV-CA-03" in phone["summary"] and "only a non-compliant iOS device 'Alex's iPhone'" in phone["summary"]

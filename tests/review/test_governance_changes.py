@@ -2,7 +2,8 @@
 
 The steps are the PIM step of the update-no-detailed-diff fixture (the real CLI's shape for a
 dynamic resource without detailedDiff) with the access review's or context policy's type, name and
-inputs: what `pulumi preview --json` prints for the components' dynamic resources.
+inputs: what `pulumi preview --json` prints for the components' dynamic resources (PRIV-CA-13 is
+deployed by ztb's Graph Conditional Access provider, its policy under the input "policy").
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from tests.review.test_review import change_of, load, reviewed, step_of
 from ztb.compare.classify import WEAKENS
 
 TYPES = {"PRIV-REV": ("AccessReviews", "baseline-reviews", "AccessReview"),
-         "PRIV-CA-13": ("AuthenticationContextPolicy", "baseline-auth-context", "ContextPolicy")}
+         "PRIV-CA-13": ("PrivilegedConditionalAccess", "baseline-ca", "ConditionalAccessPolicy")}
 
 
 def preview(control_id: str, change) -> dict:
@@ -25,7 +26,9 @@ def preview(control_id: str, change) -> dict:
     component, prefix, typ = TYPES["PRIV-CA-13" if control_id == "PRIV-CA-13" else "PRIV-REV"]
     urn = f"urn:pulumi:dev::ztb::ztb:index:{component}$pulumi-python:dynamic/ztb:{typ}::{prefix}-{control_id.lower()}"
     desired = SAMPLE.by_id()[control_id].desired
-    old = {"controlId": control_id, **copy.deepcopy(desired)}
+    # ztb's Graph Conditional Access provider takes the policy under "policy" (PRIV-CA-13, like PRIV-CA-04).
+    old = ({"controlId": control_id, "emergencyGroupId": "9a1e0000-0000-4000-8000-0000000000ee", "policy": copy.deepcopy(desired)}
+           if control_id == "PRIV-CA-13" else {"controlId": control_id, **copy.deepcopy(desired)})
     new = copy.deepcopy(old)
     change(new)
     step = copy.deepcopy(template)
@@ -55,7 +58,7 @@ def test_the_context_policy_turned_report_only_weakens():
     enforced = lambda d: None  # noqa: E731
     doc = preview("PRIV-CA-13", enforced)
     for state, value in (("oldState", "enabled"), ("newState", "enabledForReportingButNotEnforced")):
-        doc["steps"][1][state]["inputs"]["state"] = value
-    doc["steps"][1]["oldState"]["outputs"]["state"] = "enabled"
+        doc["steps"][1][state]["inputs"]["policy"]["state"] = value
+    doc["steps"][1]["oldState"]["outputs"]["policy"]["state"] = "enabled"
     c = change_of(reviewed(doc), "PRIV-CA-13")
     assert c.verdict.impact == WEAKENS and [f.path for f in c.fields] == ["state"]

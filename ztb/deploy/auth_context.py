@@ -1,61 +1,45 @@
-"""AuthenticationContextPolicy: the context PIM activation requires and the Conditional Access policy on it.
+"""AuthenticationContexts: the authentication context PIM activation requires (PRIV-CTX-01).
 
-pulumi-azuread can declare neither (``ztb.providers.auth_context`` says why), so both are dynamic
-resources; the policy waits for the context, and carries the emergency-access exclusion like
-every other policy (checked here at declaration, and by the provider's check).
+pulumi-azuread has no resource for an ``authenticationContextClassReference`` (``ztb.providers.auth_context``
+says why), so the context is a dynamic resource. The Conditional Access policy on it (PRIV-CA-13)
+is one of the privileged policies: ``PrivilegedConditionalAccess`` deploys it through ztb's Graph
+provider, with the emergency-access guard every policy has, and after the context it targets.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, Optional, Sequence
+from typing import Optional, Sequence
 
 import pulumi
 
 from ztb.deploy.args import dynamic_props
-from ztb.model.auth_context import is_context_policy
 from ztb.model.baseline import Baseline
-from ztb.model.conditional_access import require_exclusion
 from ztb.model.controls import Control, Kind
-from ztb.model.groups import EmergencyAccess
-from ztb.providers.auth_context import CONTEXT_BODY, POLICY_BODY, AuthenticationContext, ContextPolicy
+from ztb.providers.auth_context import CONTEXT_BODY, AuthenticationContext
 
 
 @dataclass(frozen=True)
 class AuthContextArgs:
     contexts: Sequence[Control]
-    policies: Sequence[Control]
-    group_ids: Mapping[str, pulumi.Input[str]]
-    emergency: EmergencyAccess
-
-    def __post_init__(self) -> None:
-        for control in self.policies:
-            require_exclusion(control, self.emergency)
 
     @classmethod
-    def of(cls, baseline: Baseline, group_ids: Mapping[str, pulumi.Input[str]]) -> AuthContextArgs:
-        return cls(contexts=baseline.of_kind(Kind.AUTHENTICATION_CONTEXT),
-                   policies=[c for c in baseline.of_kind(Kind.CONDITIONAL_ACCESS_POLICY) if is_context_policy(c)],
-                   group_ids=group_ids, emergency=baseline.emergency)
+    def of(cls, baseline: Baseline) -> AuthContextArgs:
+        return cls(contexts=baseline.of_kind(Kind.AUTHENTICATION_CONTEXT))
 
 
-class AuthenticationContextPolicy(pulumi.ComponentResource):
-    """The authentication context (PRIV-CTX-01) and the policy on it (PRIV-CA-13), when configured."""
+class AuthenticationContexts(pulumi.ComponentResource):
+    """The authentication contexts the baseline declares, by claim (``c1``..``c99``)."""
 
-    policy_ids: dict[str, pulumi.Output[str]]
+    by_claim: dict[str, AuthenticationContext]
 
     def __init__(self, name: str, args: AuthContextArgs, graph_url: Optional[pulumi.Input[str]] = None,
                  opts: Optional[pulumi.ResourceOptions] = None) -> None:
-        super().__init__("ztb:index:AuthenticationContextPolicy", name, {}, opts)
-        contexts = []
+        super().__init__("ztb:index:AuthenticationContexts", name, {}, opts)
+        self.by_claim = {}
         for control in args.contexts:
             props = dynamic_props(control, control.desired, CONTEXT_BODY, {}, graph_url)
             props["claim"] = control.desired["id"]
-            contexts.append(AuthenticationContext(f"{name}-{control.id.lower()}", props, opts=pulumi.ResourceOptions(parent=self)))
-        self.policy_ids = {}
-        for control in args.policies:
-            props = dynamic_props(control, control.desired, POLICY_BODY, args.group_ids, graph_url)
-            policy = ContextPolicy(f"{name}-{control.id.lower()}", props,
-                                   opts=pulumi.ResourceOptions(parent=self, depends_on=contexts))
-            self.policy_ids[control.id] = policy.id
-        self.register_outputs({"policyIds": self.policy_ids})
+            self.by_claim[props["claim"]] = AuthenticationContext(f"{name}-{control.id.lower()}", props,
+                                                                  opts=pulumi.ResourceOptions(parent=self))
+        self.register_outputs({"contextIds": {claim: c.id for claim, c in self.by_claim.items()}})

@@ -115,6 +115,10 @@ def to_azuread(policy: dict[str, Any]) -> dict[str, Any]:
     flows = (cond.get("authenticationFlows") or {}).get("transferMethods")
     if flows:
         conditions[TRANSFER_METHODS] = [v.strip() for v in str(flows).split(",") if v.strip()]
+    contexts = (cond.get("applications") or {}).get("includeAuthenticationContextClassReferences")
+    if contexts:  # not in the provider's schema: dropping it would retarget the policy at no application
+        raise UnsupportedByAzureadError(f"{policy.get('displayName')}: an authentication context ({', '.join(contexts)}) as the "
+                                        "target cannot be deployed through pulumi-azuread")
     for unsupported in ("devices", "times", "clientApplications"):
         if cond.get(unsupported):
             raise UnsupportedByAzureadError(f"{policy.get('displayName')}: condition '{unsupported}' is not mapped to pulumi-azuread")

@@ -34,6 +34,9 @@ class ConditionalAccessArgs:
     referenced: Mapping[str, str]
     #: Gallery template ID -> the client ID of the app the stack instantiated (``SecurityApps``).
     app_ids: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    #: Authentication context claim -> the resource declaring it (``AuthenticationContexts``): a
+    #: policy on a context is created after it.
+    contexts: Mapping[str, pulumi.Resource] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.emergency.GROUP_KEY not in self.group_ids:
@@ -43,14 +46,12 @@ class ConditionalAccessArgs:
 
     @classmethod
     def of(cls, baseline: Baseline, group_ids: Mapping[str, pulumi.Input[str]],
-           app_ids: Optional[Mapping[str, pulumi.Input[str]]] = None) -> ConditionalAccessArgs:
-        from ztb.model.auth_context import is_context_policy
-
+           app_ids: Optional[Mapping[str, pulumi.Input[str]]] = None,
+           contexts: Optional[Mapping[str, pulumi.Resource]] = None) -> ConditionalAccessArgs:
         return cls(
-            # A policy on an authentication context is deployed by ztb.deploy.auth_context (pulumi-azuread cannot target one).
-            policies=[c for c in baseline.of_kind(Kind.CONDITIONAL_ACCESS_POLICY) if not is_context_policy(c)], group_ids=group_ids,
+            policies=baseline.of_kind(Kind.CONDITIONAL_ACCESS_POLICY), group_ids=group_ids,
             emergency=baseline.emergency, referenced=g.known_ids(baseline.of_kind(Kind.GROUP)),
-            app_ids=dict(app_ids or {}),
+            app_ids=dict(app_ids or {}), contexts=dict(contexts or {}),
         )
 
 
@@ -76,7 +77,8 @@ def _client_id(app_ids: Mapping[str, Any], template: str, policy: str) -> Any:
 
 class PrivilegedConditionalAccess(pulumi.ComponentResource):
     """Every privileged CA policy of the model, deployed through pulumi-azuread, or through ztb's
-    Graph provider where pulumi-azuread cannot express the policy (PRIV-CA-04 with ``riskRemediation``).
+    Graph provider where pulumi-azuread cannot express the policy (PRIV-CA-04 with ``riskRemediation``,
+    PRIV-CA-13 on an authentication context).
 
     The arguments guarantee each policy excludes the emergency-access group; at apply time the
     component checks that every group it names resolved to an object ID, because the lockout to
@@ -104,10 +106,10 @@ class PrivilegedConditionalAccess(pulumi.ComponentResource):
             desired = apps.resolve(control.desired, lambda template: _client_id(args.app_ids, template, control.id))
             wire = to_azuread(resolve_refs(desired, dict(args.group_ids)))
             users = wire["conditions"]["users"]
-            for field in ("excludedGroups", "includedGroups"):
-                if field in users:
-                    values = [looked_up.get(v, v) if isinstance(v, str) else v for v in users[field]]
-                    users[field] = pulumi.Output.all(*values).apply(lambda v, c=control.id: _require_ids(list(v), c))
+            for key in ("excludedGroups", "includedGroups"):
+                if key in users:
+                    values = [looked_up.get(v, v) if isinstance(v, str) else v for v in users[key]]
+                    users[key] = pulumi.Output.all(*values).apply(lambda v, c=control.id: _require_ids(list(v), c))
             policy = azuread.ConditionalAccessPolicy(
                 f"{name}-{control.id.lower()}",
                 **to_args(wire),
@@ -136,4 +138,9 @@ class PrivilegedConditionalAccess(pulumi.ComponentResource):
         users = pulumi.Output.all(refs=pulumi.Output.all(**refs), lookups=pulumi.Output.all(**looked_up)).apply(resolved)
         policy = {**control.desired, "conditions": {**control.desired["conditions"], "users": users}}
         props = {"policy": policy, "emergencyGroupId": args.group_ids[args.emergency.GROUP_KEY], "controlId": control.id}
-        return ConditionalAccessPolicy(f"{name}-{control.id.lower()}", props, opts=pulumi.ResourceOptions(parent=self))
+        context = getattr(control.meta, "context", None)
+        if context and context not in args.contexts:
+            raise MissingExclusionError(f"{control.id}: authentication context {context} is not declared by the stack; refusing to "
+                                        "deploy a policy on a context that does not exist")
+        after = [args.contexts[context]] if context else []
+        return ConditionalAccessPolicy(f"{name}-{control.id.lower()}", props, opts=pulumi.ResourceOptions(parent=self, depends_on=after))

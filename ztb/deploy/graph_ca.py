@@ -1,6 +1,7 @@
 """What ztb's Graph Conditional Access provider, and Graph behind it, accept in a policy.
 
-pulumi-azuread cannot deploy ``riskRemediation``, so those policies go to Graph directly through
+pulumi-azuread cannot deploy ``riskRemediation`` nor a policy on an authentication context
+(``includeAuthenticationContextClassReferences``), so those policies go to Graph directly through
 ``ztb.providers.conditional_access``. Graph refuses a malformed policy only at ``pulumi up`` (and
 the provider's check refuses it at ``pulumi preview``); found here, on the desired JSON, it is a
 config error before anything is declared, exactly as :func:`ztb.deploy.azuread.deployability_problems`
@@ -56,8 +57,10 @@ def deployability_facts(policy: Any) -> list[tuple[tuple[str, ...], str]]:
         fact((USERS,), "conditions.users includes nobody (no users, groups or roles)")
     if not _list(users.get("excludeGroups")):
         fact((USERS,), "conditions.users.excludeGroups is empty: the emergency-access exclusion is missing")
-    if bool(_list(apps.get("includeApplications"))) == bool(_list(apps.get("includeUserActions"))):
-        fact((APPS,), "conditions.applications needs exactly one of includeApplications and includeUserActions")
+    targets = [k for k in ("includeApplications", "includeUserActions", "includeAuthenticationContextClassReferences") if _list(apps.get(k))]
+    if len(targets) != 1:
+        fact((APPS,), "conditions.applications needs exactly one of includeApplications, includeUserActions and "
+                      "includeAuthenticationContextClassReferences")
     grant = policy.get("grantControls") if isinstance(policy.get("grantControls"), dict) else None
     session = policy.get("sessionControls") if isinstance(policy.get("sessionControls"), dict) else {}
     if grant is None and not session:

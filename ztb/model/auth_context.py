@@ -23,7 +23,7 @@ from ztb.model import stacks
 from ztb.model.conditional_access import REPORT_ONLY, _every_time, _grant, require_exclusion, users_scope
 from ztb.model.controls import Control, Kind
 from ztb.model.groups import EmergencyAccess
-from ztb.model.meta import AuthContextMeta
+from ztb.model.meta import AuthContextMeta, PolicyMeta
 
 CONTEXT_ID = "PRIV-CTX-01"
 POLICY_ID = "PRIV-CA-13"
@@ -84,7 +84,6 @@ def build(cfg: BaselineConfig, refs: dict[str, str]) -> list[Control]:
     claim = cfg.pim.authenticationContext
     if not claim:
         return []
-    meta = AuthContextMeta(claim=claim)
     context = Control(
         id=CONTEXT_ID, kind=Kind.AUTHENTICATION_CONTEXT, title=f"Authentication context {claim}: privileged role activation",
         display_name=f"{cfg.namePrefix} Privileged role activation", step=2, principle="Verify explicitly", level="specialized",
@@ -95,7 +94,7 @@ def build(cfg: BaselineConfig, refs: dict[str, str]) -> list[Control]:
             "id": claim, "displayName": f"{cfg.namePrefix} Privileged role activation",
             "description": "Required by PIM on activation of privileged roles. Managed by ztb.", "isAvailable": True,
         },
-        meta=meta,
+        meta=AuthContextMeta(claim=claim),
     )
     display = f"{cfg.namePrefix} {POLICY_ID} Privileged: Phishing-resistant MFA on role activation"
     users = users_scope(cfg, [], refs)  # the privileged group, never roles (Microsoft's advice for this policy)
@@ -114,12 +113,13 @@ def build(cfg: BaselineConfig, refs: dict[str, str]) -> list[Control]:
             "grantControls": _grant("OR", [], strengths.PHISHING_RESISTANT),
             "sessionControls": _every_time(),
         },
-        meta=meta,
+        # pulumi-azuread's policy cannot target a context: ztb's Graph provider deploys it, after the context.
+        meta=PolicyMeta(via_graph=True, context=claim),
     )
     require_exclusion(policy, EmergencyAccess.of(cfg))
     return [context, policy]
 
 
 def is_context_policy(control: Control) -> bool:
-    """A Conditional Access policy on an authentication context (deployed by the dynamic provider, not pulumi-azuread)."""
-    return control.kind == Kind.CONDITIONAL_ACCESS_POLICY and isinstance(control.meta, AuthContextMeta)
+    """A Conditional Access policy on an authentication context (its target is a claim, not applications)."""
+    return control.kind == Kind.CONDITIONAL_ACCESS_POLICY and bool(getattr(control.meta, "context", None))

@@ -274,12 +274,9 @@ def _report_only(cfg: BaselineConfig, baseline: Baseline) -> list[str]:
 
 def _deployable(baseline: Baseline) -> list[str]:
     from ztb.deploy import graph_ca
-    from ztb.model.auth_context import is_context_policy
 
     out = []
     for c in baseline.of_kind(Kind.CONDITIONAL_ACCESS_POLICY):
-        if is_context_policy(c):
-            continue  # deployed by ztb.providers.auth_context: pulumi-azuread cannot target a context
         if getattr(c.meta, "via_graph", False):
             for fact in graph_ca.deployability_problems(c.desired):
                 out.append(f"config makes {c.id} ({c.title}) undeployable through ztb's Graph provider: {fact}; {_fix(c, fact)}")

@@ -63,9 +63,12 @@ class ComplianceMeta:
 class PolicyMeta:
     """A Conditional Access policy's deployment path (no old dict keys: new with issue 13)."""
 
-    #: pulumi-azuread cannot express the policy (``riskRemediation``): ztb's Graph provider
-    #: (``ztb.providers.conditional_access``) deploys it instead.
+    #: pulumi-azuread cannot express the policy (``riskRemediation``, or an authentication context
+    #: as its target): ztb's Graph provider (``ztb.providers.conditional_access``) deploys it instead.
     via_graph: bool = False
+    #: The authentication context (``c1``..``c99``) the policy targets, if any: the policy waits for
+    #: the context the stack declares (PRIV-CA-13 on PRIV-CTX-01's context).
+    context: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -78,11 +81,7 @@ class ReviewMeta:
 
 @dataclass(frozen=True)
 class AuthContextMeta:
-    """The authentication context (``c1``..``c99``) a control declares or requires.
-
-    A Conditional Access policy carrying it targets the context, which pulumi-azuread cannot
-    express: it is deployed by ``ztb.providers.auth_context`` instead of ``PrivilegedConditionalAccess``.
-    """
+    """The authentication context (``c1``..``c99``) PRIV-CTX-01 declares (``ztb.providers.auth_context``)."""
 
     claim: str
 

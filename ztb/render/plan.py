@@ -57,7 +57,7 @@ def _notes(b: Baseline) -> list[str]:
     """Lines under the table: what deploys differently from the rest, and what the tenant must hold."""
     out = [f"{c.id} is deployed through {GRAPH_PROVIDER}; a stack that held it as a pulumi-azuread policy sees a "
            "create of the new resource before the delete of the old one (README: Existing stacks)."
-           for c in b.of_kind("conditionalAccessPolicy") if getattr(c.meta, "via_graph", False)]
+           for c in b.of_kind("conditionalAccessPolicy") if getattr(c.meta, "via_graph", False) and not getattr(c.meta, "context", None)]
     if b.config.galleryApps:
         apps = ", ".join(f"{a.name} (gallery template {a.templateId})" for a in b.config.galleryApps)
         out.append(f"PRIV-CA-08 includes the gallery apps the stack instantiates: {apps}; their client IDs are known after `pulumi up`.")

@@ -263,11 +263,6 @@ REVIEW_INPUTS: dict[str, Any] = {
                  "recurrence": {"pattern": {"type": str, "interval": _NUMBER}, "range": {"type": str, "startDate": str}}},
 }
 CONTEXT_INPUTS: dict[str, Any] = {"controlId": str, "claim": str, "displayName": str, "description": str, "isAvailable": bool}
-CONTEXT_POLICY_INPUTS: dict[str, Any] = {
-    "controlId": str, "displayName": str, "state": str,
-    "conditions": {"users": {"includeGroups": _STRS, "excludeGroups": _STRS, "excludeUsers": _STRS, "includeRoles": _STRS},
-                   "applications": {"includeAuthenticationContextClassReferences": _STRS}},
-}
 INPUT_SCHEMAS = {
     CA_TYPE: CA_INPUTS, GROUP_TYPE: GROUP_INPUTS,
     "pulumi-python:dynamic/ztb:RoleManagementPolicy": PIM_INPUTS,
@@ -278,7 +273,6 @@ INPUT_SCHEMAS = {
     "pulumi-python:dynamic/ztb:DeviceManagementSettings": {"controlId": str, "secureByDefault": bool},
     "pulumi-python:dynamic/ztb:AccessReview": REVIEW_INPUTS,
     "pulumi-python:dynamic/ztb:AuthenticationContext": CONTEXT_INPUTS,
-    "pulumi-python:dynamic/ztb:ContextPolicy": CONTEXT_POLICY_INPUTS,
     "pulumi-python:dynamic/ztb:RoleManagementAlert": {"controlId": str, "alert": str, "isEnabled": bool},
 }
 _TYPE_WORDS = {str: "a string", bool: "true or false", _NUMBER: "a number"}
