@@ -17,10 +17,9 @@ from ztb.deploy.pim_role_settings import PimRoleSettings, PimRoleSettingsArgs
 from ztb.deploy.privileged_groups import PrivilegedGroups, PrivilegedGroupsArgs
 from ztb.deploy.role_eligibility import RoleEligibility, RoleEligibilityArgs
 from ztb.deploy.security_apps import SecurityApps, SecurityAppsArgs
-from ztb.model.baseline import build
 from ztb.model.groups import GROUP_IDS_OUTPUT
 
-baseline = build(stack_config.load())
+baseline = stack_config.load_baseline()
 for warning in baseline.warnings:
     pulumi.log.warn(warning)
 

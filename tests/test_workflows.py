@@ -143,7 +143,7 @@ def pulumi_problems(words: list[str]) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("name", FILES)
+@pytest.mark.parametrize("name", FILES + ["drift-nightly.yml"])
 def test_every_ztb_command_exists_with_those_flags(name):
     runs = [c for c in commands(workflow(name)) if Path(c[0]).name == "ztb"]
     assert runs
@@ -207,3 +207,14 @@ def test_deploy_gates_enforcement_on_readiness_before_pulumi_up():
     assert review_json < readiness < up, names
     gate = next(s["run"] for s in steps(doc) if "ztb readiness" in (s.get("run") or ""))
     assert ".enforcesMore | length > 0" in gate and "exit $status" in gate and "|| status=$?" in gate
+
+
+def test_the_nightly_first_run_hands_drift_no_previous_result():
+    # `--previous` refuses a file that is not an earlier `ztb drift --format json` result of this
+    # tenant (fail closed), so the first run, with nothing restored from the cache, passes none.
+    runs = [c for c in commands(workflow("drift-nightly.yml")) if c[:2] == ["ztb", "drift"] and "json" in c]
+    assert len(runs) == 2
+    with_history, first = runs
+    assert "--previous" in with_history and "--audit" in with_history
+    assert "--previous" not in first and "--audit" not in first
+    assert "echo '{\"inSync\": true" not in (WORKFLOWS / "drift-nightly.yml").read_text()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 from pulumi.runtime import config as runtime_config
 
-from ztb.config import BaselineConfig, ConfigError, split_namespace, validate
+from ztb.config import ConfigError, split_namespace, validated
+
+if TYPE_CHECKING:
+    from ztb.model.baseline import Baseline
 
 
 def raw_stack_config() -> dict[str, Any]:
@@ -16,10 +19,11 @@ def raw_stack_config() -> dict[str, Any]:
     return {**(runtime_config.get_config_env() or {}), **runtime_config.CONFIG.get()}
 
 
-def load() -> BaselineConfig:
-    """Validated config, or a clean failure: each problem logged as one line, nothing declared."""
+def load_baseline() -> Baseline:
+    """The baseline of the validated config (built once, by the checks `ztb plan` runs too), or a
+    clean failure: each problem logged as one line, nothing declared."""
     try:
-        return validate(split_namespace(raw_stack_config(), "stack config"))
+        return validated(split_namespace(raw_stack_config(), "stack config"))
     except ConfigError as e:
         for problem in e.problems:
             pulumi.log.error(problem)
