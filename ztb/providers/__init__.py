@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
-from typing import Any, Iterable, Iterator, Mapping, Optional
+from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, TypeVar
 
 from pulumi.output import Unknown
 
@@ -92,6 +92,20 @@ def dig(value: Any, *path: str) -> Any:
             return None
         value = value.get(key)
     return value
+
+
+_T = TypeVar("_T")
+
+
+def unless_gone(call: Callable[[], _T]) -> Optional[_T]:
+    """Graph's answer, or None where the object is not there (404): a read that finds nothing, a
+    delete already done. Any other failure is raised: only "gone" is an answer."""
+    try:
+        return call()
+    except GraphError as e:
+        if e.not_found:
+            return None
+        raise
 
 
 def known_str(value: Any) -> Optional[str]:

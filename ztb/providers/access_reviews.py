@@ -26,11 +26,10 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
 
 from ztb.compare.normalize import compare
-from ztb.graph.errors import GraphError
 from ztb.model.reviews import without_start
 from ztb.providers import (
-    OBSERVED, ProviderError, any_unknown_input, carry_pass_through, dig, failing_as, graph_for, has_unknowns, is_unknown,
-    known_str, label, require, wire,
+    OBSERVED, any_unknown_input, carry_pass_through, dig, failing_as, graph_for, has_unknowns, is_unknown, known_str,
+    label, ProviderError, require, unless_gone, wire,
 )
 
 KIND = "accessReviewScheduleDefinition"
@@ -51,12 +50,7 @@ class AccessReviewProvider(ResourceProvider):
 
     @staticmethod
     def _get(g, review_id: str) -> Optional[dict]:
-        try:
-            return g.get_json(f"{DEFINITIONS}/{quote(review_id)}")
-        except GraphError as e:
-            if e.not_found:
-                return None
-            raise
+        return unless_gone(lambda: g.get_json(f"{DEFINITIONS}/{quote(review_id)}"))
 
     @staticmethod
     def _outs(props: dict[str, Any], live: dict[str, Any]) -> dict[str, Any]:
@@ -134,11 +128,7 @@ class AccessReviewProvider(ResourceProvider):
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         with failing_as(label(props, f"access review {id_}")), graph_for(props) as g:
-            try:
-                g.delete(f"{DEFINITIONS}/{quote(id_)}")
-            except GraphError as e:
-                if not e.not_found:
-                    raise
+            unless_gone(lambda: g.delete(f"{DEFINITIONS}/{quote(id_)}"))
 
 
 class AccessReview(pulumi.dynamic.Resource, module="ztb", name="AccessReview"):

@@ -23,9 +23,9 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
 
 from ztb.compare.normalize import compare
-from ztb.graph.errors import GraphError
 from ztb.providers import (
-    OBSERVED, any_unknown_input, carry_pass_through, failing_as, graph_for, is_unknown, known_str, label, require, wire,
+    OBSERVED, any_unknown_input, carry_pass_through, failing_as, graph_for, is_unknown, known_str, label, require,
+    unless_gone, wire,
 )
 
 CONTEXTS = "/identity/conditionalAccess/authenticationContextClassReferences"
@@ -33,12 +33,7 @@ CONTEXT_BODY = ("displayName", "description", "isAvailable")
 
 
 def _get(g, path: str) -> Optional[dict]:
-    try:
-        return g.get_json(path)
-    except GraphError as e:
-        if e.not_found:
-            return None
-        raise
+    return unless_gone(lambda: g.get_json(path))
 
 
 def _pick(props: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:

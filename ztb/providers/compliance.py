@@ -39,8 +39,8 @@ from ztb.compare.normalize import Change, compare
 from ztb.compare.values import assignment_key as target_key  # identities of list items live in ztb.compare.values
 
 from ztb.providers import (
-    GUID_RE, OBSERVED, ProviderError, any_unknown_input, carry_pass_through, dig, failing_as, graph_for, has_unknowns, id_text, is_unknown, known_str,
-    label, require, same_id, wire,
+    GUID_RE, OBSERVED, any_unknown_input, carry_pass_through, dig, failing_as, graph_for, has_unknowns, id_text,
+    is_unknown, known_str, label, ProviderError, require, same_id, unless_gone, wire,
 )
 
 KIND = "deviceCompliancePolicy"
@@ -132,12 +132,7 @@ class DeviceCompliancePolicyProvider(ResourceProvider):
     # -- Graph access
 
     def _get(self, g, props: dict[str, Any], policy_id: str) -> Optional[dict]:
-        try:
-            return g.get_json(self._at(props, policy_id), version=self.version(props))
-        except GraphError as e:
-            if e.not_found:
-                return None
-            raise
+        return unless_gone(lambda: g.get_json(self._at(props, policy_id), version=self.version(props)))
 
     def _assignments(self, g, props: dict[str, Any], policy_id: str) -> list[dict]:
         return g.list_all(self._at(props, policy_id, "/assignments"), version=self.version(props))
@@ -328,11 +323,7 @@ class DeviceCompliancePolicyProvider(ResourceProvider):
                 if len(remaining) != len(live):
                     self._assign(g, props, id_, remaining)
                 return
-            try:
-                g.delete(self._at(props, id_), version=self.version(props))
-            except GraphError as e:
-                if not e.not_found:
-                    raise
+            unless_gone(lambda: g.delete(self._at(props, id_), version=self.version(props)))
 
 
 class DeviceCompliancePolicy(pulumi.dynamic.Resource, module="ztb", name="DeviceCompliancePolicy"):

@@ -30,10 +30,9 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 
 from ztb.compare.normalize import compare
 from ztb.deploy.graph_ca import PREFER_EVOLVABLE, deployability_facts, deployability_problems
-from ztb.graph.errors import GraphError
 from ztb.providers import (
-    OBSERVED, ProviderError, any_unknown_input, carry_pass_through, dig, failing_as, graph_for, has_unknowns, id_text,
-    is_unknown, label, require, wire,
+    OBSERVED, any_unknown_input, carry_pass_through, dig, failing_as, graph_for, has_unknowns, id_text, is_unknown,
+    label, ProviderError, require, unless_gone, wire,
 )
 
 KIND = "conditionalAccessPolicy"
@@ -74,12 +73,7 @@ class ConditionalAccessPolicyProvider(ResourceProvider):
 
     @staticmethod
     def _get(g, policy_id: str) -> Optional[dict]:
-        try:
-            return g.get_json(f"{POLICIES}/{quote(policy_id)}", headers=PREFER_EVOLVABLE)
-        except GraphError as e:
-            if e.not_found:
-                return None
-            raise
+        return unless_gone(lambda: g.get_json(f"{POLICIES}/{quote(policy_id)}", headers=PREFER_EVOLVABLE))
 
     @staticmethod
     def _guard(props: dict[str, Any]) -> dict[str, Any]:
@@ -159,11 +153,7 @@ class ConditionalAccessPolicyProvider(ResourceProvider):
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         with failing_as(label(props, f"conditional access policy {id_}")), graph_for(props) as g:
-            try:
-                g.delete(f"{POLICIES}/{quote(id_)}")
-            except GraphError as e:
-                if not e.not_found:
-                    raise
+            unless_gone(lambda: g.delete(f"{POLICIES}/{quote(id_)}"))
 
 
 class ConditionalAccessPolicy(pulumi.dynamic.Resource, module="ztb", name="ConditionalAccessPolicy"):

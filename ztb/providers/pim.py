@@ -30,12 +30,11 @@ from urllib.parse import quote
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
 
-from ztb.graph.errors import GraphError
 from ztb.compare.normalize import compare
 
 from ztb.providers import (
-    GUID_RE, OBSERVED, ProviderError, any_unknown_input, carry_pass_through, failing_as, graph_for, has_unknowns, identity_replaces, is_unknown, known_str,
-    label, odata_literal, require, same_id, wire,
+    GUID_RE, OBSERVED, any_unknown_input, carry_pass_through, failing_as, graph_for, has_unknowns, identity_replaces,
+    is_unknown, known_str, label, odata_literal, ProviderError, require, same_id, unless_gone, wire,
 )
 
 KIND = "roleManagementPolicy"
@@ -96,12 +95,7 @@ class RoleManagementPolicyProvider(ResourceProvider):
 
     @staticmethod
     def _policy(g, policy_id: str) -> Optional[dict]:
-        try:
-            return g.get_json(f"{POLICIES}/{quote(policy_id)}", {"$expand": "rules"})
-        except GraphError as e:
-            if e.not_found:
-                return None
-            raise
+        return unless_gone(lambda: g.get_json(f"{POLICIES}/{quote(policy_id)}", {"$expand": "rules"}))
 
     def _converge(self, g, policy_id: str, desired: list[dict], live: list[dict]) -> list[dict]:
         """PATCH the rules that differ; the rules as they now are."""
