@@ -5,9 +5,9 @@ file) end in :func:`validate`, so a stack that ``ztb plan`` accepts is the stack
 deploys. Every problem is reported as one line that names the key and the fix; all problems are
 collected before failing so an engineer fixes a config in one round trip.
 
-The package: :mod:`~ztb.config.schema` (the keys), :mod:`~ztb.config.load` (reading what Pulumi
-hands over), :mod:`~ztb.config.validation` (one path for both), :mod:`~ztb.config.problems` (how a
-problem is told, and the limits).
+The package: :mod:`~ztb.config.schema` (the keys), :mod:`~ztb.config.types` (their value types and
+validators), :mod:`~ztb.config.load` (reading what Pulumi hands over), :mod:`~ztb.config.validation`
+(one path for both), :mod:`~ztb.config.problems` (how a problem is told, and the limits).
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from ztb.config.problems import (
     ECHO_CHARS, MAX_CONFIG_BYTES, MAX_DEPTH, MAX_PROBLEMS, NAMESPACE, ConfigError, echo, one_line,
 )
 from ztb.config.schema import (
-    CLOUD_APP_SECURITY_TYPES, EMAIL_RE, SECURITY_COPILOT_APP_ID, SECURITY_COPILOT_APPS, USER_RISK_REMEDIATIONS, AccessReviews, AcceptedPolicy, BaselineConfig, ConfigBool, ConfigInt, DeviceCompliance, GalleryApp, Pim,
-    RingGroupIds, RoleScope, SecurityApp, parse_duration,
+    CLOUD_APP_SECURITY_TYPES, EMAIL_RE, SECURITY_COPILOT_APP_ID, SECURITY_COPILOT_APPS, USER_RISK_REMEDIATIONS, AccessReviews,
+    AcceptedPolicy, BaselineConfig, DeviceCompliance, GalleryApp, Pim, RingGroupIds, RoleScope, SecurityApp,
 )
+from ztb.config.types import ConfigBool, ConfigInt, parse_duration
 from ztb.config.validation import validate, validated
 
 __all__ = [
