@@ -107,9 +107,13 @@ def ca_props(resource_type: str, props: Mapping) -> Mapping:
         return {}
     users = _get(policy, "conditions", "users")
     users = users if isinstance(users, Mapping) else {}
+    apps = _get(policy, "conditions", "applications")
+    contexts = _get(apps, "includeAuthenticationContextClassReferences") if isinstance(apps, Mapping) else None
     return {
         "displayName": policy.get("displayName"), "state": policy.get("state"),
-        "conditions": {"users": {_GRAPH_USERS[k]: v for k, v in users.items() if k in _GRAPH_USERS}},
+        "conditions": {"users": {_GRAPH_USERS[k]: v for k, v in users.items() if k in _GRAPH_USERS},
+                       # pulumi-azuread has no name for it: a context is the target only ztb's Graph provider deploys.
+                       "applications": {"includeAuthenticationContextClassReferences": contexts}},
         "grantControls": policy.get("grantControls"),
     }
 
@@ -211,7 +215,14 @@ def privileged_ca_not_disabled_in_full_phase(args: Any, report: Report) -> None:
     args = _as_ca(args)
     if args is None or not is_privileged_ca(args):
         return
-    if phase_of(args.get_config(), args.props) == "full" and str(_get(args.props, "state")).lower() == "disabled":
+    if str(_get(args.props, "state")).lower() != "disabled":
+        return
+    if _strings(_get(args.props, "conditions", "applications", "includeAuthenticationContextClassReferences")):
+        # PIM may ask for the context instead of MFA on activation: the policy on it is never off,
+        # in any phase (it targets the privileged group, not roles, so phase_of cannot tell).
+        report(f"privileged Conditional Access policy {_label(args)} is disabled: it is the policy on the authentication "
+               "context PIM activation requires, so activation would be protected by nothing; keep it report-only or enabled")
+    elif phase_of(args.get_config(), args.props) == "full":
         report(f"privileged Conditional Access policy {_label(args)} is disabled in the full phase")
 
 

@@ -172,6 +172,20 @@ def test_the_graph_provider_policy_disabled_in_the_full_phase_is_rejected(sample
     assert list(found) == ["privileged-ca-not-disabled-in-full-phase"]
 
 
+@pytest.mark.parametrize("config", [None, {}], ids=["sample config", "no phase configured"])
+def test_the_context_policy_disabled_is_rejected_in_any_phase(sample_declared, config):
+    # PRIV-CA-13 targets the privileged group, not roles, so the phase cannot be read off it; PIM may
+    # ask for its context instead of MFA on activation, so off is never acceptable.
+    resources = sample_resources(sample_declared)
+    props_of(resources, CONTEXT_POLICY)["policy"]["state"] = "disabled"
+    found = violations(resources, config)
+    # (Without the pack's config the emergency-access rule fails closed too: it has no IDs to check.)
+    assert list(found) == (["privileged-ca-not-disabled-in-full-phase"] if config is None else
+                           ["ca-excludes-emergency-access", "privileged-ca-not-disabled-in-full-phase"])
+    (message,) = found["privileged-ca-not-disabled-in-full-phase"]
+    assert "authentication context" in message
+
+
 def test_the_stack_rule_alone_catches_a_missing_emergency_group(sample_declared):
     resources = sample_resources(sample_declared)
     users = props_of(resources, "baseline-ca-priv-ca-07")["conditions"]["users"]

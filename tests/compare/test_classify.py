@@ -123,6 +123,11 @@ CASES = [
     ("eligibility widened to the directory", ELIG, "directoryScopeId", "/administrativeUnits/au1", "/", CTX, WEAKENS, "whole directory"),
     ("eligibility narrowed to a unit", ELIG, "directoryScopeId", "/", "/administrativeUnits/au1", CTX, STRENGTHENS, "scope"),
     ("eligibility expiry type", ELIG, "scheduleInfo.expiration.type", "afterDuration", "noExpiration", CTX, WEAKENS, "not classified"),
+    # app protection: Intune stores "PIN reset after number of days: No" as a zero period
+    ("PIN never reset", "managedAppProtection", "periodBeforePinReset", "P365D", "PT0S", CTX, WEAKENS, "never reset"),
+    ("PIN reset turned on", "managedAppProtection", "periodBeforePinReset", "P0D", "P90D", CTX, STRENGTHENS, "never reset"),
+    ("PIN reset sooner", "managedAppProtection", "periodBeforePinReset", "P365D", "P90D", CTX, STRENGTHENS, "period before pin reset"),
+    ("PIN reset later", "managedAppProtection", "periodBeforePinReset", "P90D", "P365D", CTX, WEAKENS, "period before pin reset"),
     # a kind this module does not know
     ("unknown kind", "namedLocation", "ipRanges", ["10.0.0.0/8"], [], CTX, WEAKENS, "not classified"),
 ]

@@ -162,11 +162,19 @@ def test_role_holders_are_not_judged_before_the_policies_target_roles():
     assert [f.control_id for f in detect(b, snap).findings] == []
 
 
-@pytest.mark.parametrize("collection", ["managedAppPolicies", "deviceManagementSettings"])
+@pytest.mark.parametrize("collection", ["managedAppPolicies", "deviceManagementSettings", "roleAssignments"])
 def test_a_snapshot_from_before_the_device_objects_is_refused_not_read_as_empty(collection):
     snap = documented_tenant()
     del snap[collection]
     with pytest.raises(DriftError, match=f"the snapshot has no {collection} .*re-export"):
+        detect(SAMPLE, snap)
+
+
+def test_a_snapshot_that_skipped_the_role_assignments_is_refused_not_read_as_no_holder():
+    snap = documented_tenant()
+    snap["roleAssignments"] = []
+    snap["skipped"] = {"roleAssignments": "edited by hand"}
+    with pytest.raises(DriftError, match="skipped roleAssignments"):
         detect(SAMPLE, snap)
 
 

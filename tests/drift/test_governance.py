@@ -59,6 +59,30 @@ def test_a_stopped_review_series_is_not_enforced_and_weakens(status):
     assert (f["status"], f["impact"]) == ("notEnforced", "weakens") and status in f["reason"]
 
 
+@pytest.mark.parametrize("status", [None, "", "  "])
+def test_a_review_series_without_a_status_is_not_taken_for_running(status):
+    snap = ideal()
+    review(snap, GLOBAL_ADMIN_REVIEW)["status"] = status
+    f = found(snap)[GLOBAL_ADMIN_REVIEW]
+    assert (f["status"], f["impact"]) == ("notEnforced", "weakens") and "no status" in f["reason"]
+
+
+def test_a_stopped_twin_of_a_review_cannot_hide_behind_the_running_one():
+    snap = ideal()
+    twin = dict(copy.deepcopy(review(snap, GLOBAL_ADMIN_REVIEW)), id="0f0f0f0f-0000-4000-8000-00000000dead", status="Stopped")
+    snap["accessReviewDefinitions"].append(twin)
+    with pytest.raises(DriftError, match="2 access reviews are named"):
+        detect(SAMPLE, validate(snap))
+
+
+def test_a_review_open_longer_weakens_and_shorter_is_neutral():
+    for days, impact in ((180, "weakens"), (7, "neutral")):
+        snap = ideal()
+        review(snap, "PRIV-REV-EXCL")["settings"]["instanceDurationInDays"] = days
+        (change,) = found(snap)["PRIV-REV-EXCL"]["changes"]
+        assert (change["path"], change["impact"]) == ("settings.instanceDurationInDays", impact)
+
+
 def test_a_deleted_review_is_missing_and_another_tenant_review_is_not_the_stack_s():
     snap = ideal()
     snap["accessReviewDefinitions"] = [r for r in snap["accessReviewDefinitions"] if "PRIV-REV-EXCL" not in r["displayName"]]

@@ -300,6 +300,10 @@ def detect(b: Baseline, snap: dict[str, Any]) -> Report:
     needs = {"conditionalAccessPolicies": "conditionalAccessPolicy", "groups": "group", "roleManagementPolicies": "roleManagementPolicy",
              "roleManagementPolicyAssignments": "roleManagementPolicy", "deviceCompliancePolicies": "deviceCompliancePolicy",
              "managedAppPolicies": "managedAppProtection", "deviceManagementSettings": "deviceManagementSettings"}
+    if stacks.phase(b.config.phase)["includePrivilegedScope"]:
+        # Role holders outside the privileged group, whose devices no compliance policy judges
+        # (role_holders): a snapshot without the assignments must not pass as "no such holder".
+        needs["roleAssignments"] = "deviceCompliancePolicy"
     for collection, why in (snap.get("skipped") or {}).items():
         if collection == "roleDefinitions" or (collection in needs and b.of_kind(needs[collection])):
             raise DriftError(f"the snapshot skipped {collection} ({truncate(why, 120)}), which this stack's controls are compared "

@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ztb.compare import classify as cl
+from ztb.compare.classify import WEAKENS
 from ztb.drift.report import NOT_ENFORCED, DriftError, Finding
 from ztb.model.reviews import without_start
 from ztb.tenant.groups import by_display_name
@@ -54,8 +55,17 @@ def access_reviews(d: "_Drift") -> None:
         if not found:
             d._missing(c, f"no access review named '{c.display_name}'")
             continue
+        if len(found) > 1:
+            # A stopped twin listed second would otherwise pass for the running one.
+            raise DriftError(f"{c.id}: {len(found)} access reviews are named '{c.display_name}' "
+                             f"({', '.join(str(x.get('id')) for x in found)}), so drift cannot tell which one the stack "
+                             "manages; delete or rename the extra review")
         live = found[0]
-        status = str(live.get("status") or "")
+        status = str(live.get("status") or "").strip()
+        if not status:
+            d.findings.append(Finding(c.id, c.kind, c.display_name, NOT_ENFORCED, WEAKENS,
+                                      "the review series has no status, so it cannot be told that reviews run", [], live.get("id")))
+            continue
         if status.lower() in cl.access_review.NOT_RUNNING:
             v = cl.classify(c.kind, "status", "InProgress", status, d.ctx)
             d.findings.append(Finding(c.id, c.kind, c.display_name, NOT_ENFORCED, v.impact,

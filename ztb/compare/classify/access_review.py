@@ -36,6 +36,16 @@ def _apply_actions(f: Field) -> Verdict:
     return Verdict(NEUTRAL if f.old else STRENGTHENS, f"apply actions: {text(f.old)} → {text(f.new)}")
 
 
+def _days_open(f: Field) -> Verdict:
+    """Longer open means an unanswered review removes access later (weakens); shorter only gives
+    reviewers less time, which the default decision covers (neutral)."""
+    o, n = number(f.old), number(f.new)
+    said = f"review open {text(f.old)} → {text(f.new)} days"
+    if o is None or n is None:
+        return Verdict(WEAKENS, f"{said} (unreadable)")
+    return Verdict(WEAKENS if n > o else NEUTRAL, said + (" (access held longer before an unanswered review removes it)" if n > o else ""))
+
+
 #: The first row that matches a changed field judges it.
 RULES: tuple[Rule, ...] = (
     rule(r"^(reviewers|fallbackReviewers|scope)", _who_or_what),
@@ -46,7 +56,7 @@ RULES: tuple[Rule, ...] = (
     rule(r"", lambda f: bool_verdict("reminders", f.old, f.new), last=r"reminderNotificationsEnabled$"),
     rule(r"", lambda f: bool_verdict("justification on approval", f.old, f.new), last=r"justificationRequiredOnApproval$"),
     rule(r"", lambda f: bool_verdict("recommendations", f.old, f.new), last=r"recommendationsEnabled$"),
-    rule(r"", lambda f: Verdict(NEUTRAL, f"review open {text(f.old)} → {text(f.new)} days"), last=r"instanceDurationInDays$"),
+    rule(r"", _days_open, last=r"instanceDurationInDays$"),
     rule(r"^settings\.recurrence\.pattern", _interval, last=r"interval$"),
     rule(r"^settings\.recurrence", lambda f: Verdict(WEAKENS, f"recurrence {f.last}: {text(f.old)} → {text(f.new)} (a series that ends or changes pattern may stop reviewing)"),
          last=r"(type|numberOfOccurrences|endDate)$"),

@@ -16,6 +16,7 @@ from ztb.compare.classify.common import (
     NEUTRAL, STRENGTHENS, WEAKENS, Field, Rule, Verdict, bool_verdict, duration_verdict, field_words, fmt, is_list_of,
     number, rank_verdict, rule, set_delta, text, unreadable,
 )
+from ztb.compare.normalize import duration_seconds
 from ztb.compare.values import item_key
 
 #: Defender for Endpoint risk a device may have and still be compliant: higher allows more risk.
@@ -78,6 +79,17 @@ def _switch(f: Field) -> Optional[Verdict]:
     return None
 
 
+def _pin_reset(f: Field) -> Verdict:
+    """Intune stores "PIN reset after number of days: No" as a zero period: zero is no rotation at
+    all, the weakest value, not the shortest."""
+    name = field_words(f.last)
+    if duration_seconds(f.new) == 0 and duration_seconds(f.old) != 0:
+        return Verdict(WEAKENS, f"{name}: {text(f.old)} → {text(f.new)} (zero: the PIN is never reset)")
+    if duration_seconds(f.old) == 0 and duration_seconds(f.new) not in (None, 0):
+        return Verdict(STRENGTHENS, f"{name}: {text(f.old)} (never reset) → {text(f.new)}")
+    return duration_verdict(name, f.old, f.new)
+
+
 #: The first row that matches a changed field judges it.
 RULES: tuple[Rule, ...] = (
     rule(r"assignments", _assignments),
@@ -90,7 +102,7 @@ RULES: tuple[Rule, ...] = (
     rule(r"", lambda f: rank_verdict("required password type", f.old, f.new, PASSWORD_RANK), last=r"(password|passcode)RequiredType$"),
     rule(r"", lambda f: rank_verdict(field_words(f.last), f.old, f.new, TRANSFER_RANK, higher_is_stronger=False),
          last=r"allowed(Outbound|Inbound)\w+$"),
-    rule(r"", lambda f: duration_verdict(field_words(f.last), f.old, f.new),
-         last=r"periodBeforePinReset$|periodOffline\w+$"),
+    rule(r"", _pin_reset, last=r"periodBeforePinReset$"),
+    rule(r"", lambda f: duration_verdict(field_words(f.last), f.old, f.new), last=r"periodOffline\w+$"),
     rule(r"", _switch),
 )
