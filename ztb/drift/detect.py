@@ -328,4 +328,9 @@ def detect(b: Baseline, snap: dict[str, Any]) -> Report:
         # Only an unvalidated snapshot gets here: ztb.tenant.snapshot.validate bounds the depth.
         raise DriftError("the snapshot nests too deeply to compare; read it with `ztb drift --snapshot FILE`, "
                          "which checks the format first") from None
-    return Report(d.findings, list(b.controls), not_checked(b), snap.get("tenantId", ""), snap.get("exportedAt", ""), d.accepted)
+    report = Report(d.findings, list(b.controls), not_checked(b), snap.get("tenantId", ""), snap.get("exportedAt", ""), d.accepted)
+    from ztb.drift import standing
+
+    if standing.in_snapshot(snap):  # an older snapshot leaves standing access and PRIV-MAN-04 not checked
+        standing.apply(report, b, standing.from_snapshot(snap), snap)
+    return report
