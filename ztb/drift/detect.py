@@ -278,7 +278,8 @@ def not_checked(b: Baseline) -> dict[str, str]:
         if c.kind == "manualCheck":
             out[c.id] = f"manual check: {c.instructions}"
         elif c.kind == "roleEligibility":
-            out[c.id] = "eligible assignments are not part of the snapshot; check them in PIM"
+            out[c.id] = ("eligible assignments are read from the role schedules, which this snapshot does not hold (exported by an "
+                         "older ztb): re-export it, or add `--standing-access`")
     from ztb.drift.standing import GLOBAL_ADMIN_CHECK, NOT_CHECKED
 
     if GLOBAL_ADMIN_CHECK in out:

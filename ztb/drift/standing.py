@@ -28,7 +28,6 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from ztb.compare import classify as cl
 from ztb.drift.report import MISSING, Finding
 from ztb.model.baseline import Baseline
 
@@ -159,6 +158,8 @@ def apply(report: Any, b: Baseline, access: Any, snap: dict[str, Any]) -> None:
     report.findings.extend(standing_findings(b, access, bg))
     report.accepted.extend(accepted_standing(b, access, bg))
     report.not_checked.pop(GLOBAL_ADMIN_CHECK, None)
+    from ztb.compare import classify as cl
+
     eligible = {(h.principal_id, h.role_id) for h in access.holdings if h.eligible}
     for c in b.of_kind("roleEligibility"):  # the eligibilities the stack declares: now read, so checked
         report.not_checked.pop(c.id, None)

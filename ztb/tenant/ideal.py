@@ -300,7 +300,8 @@ def _ideal_standing(b: Baseline, tenant: str) -> dict[str, Any]:
     bg = {u.lower() for u in b.emergency.user_ids}
     pairs = [(c.meta.principal_id.lower(), c.meta.template_id) for c in b.of_kind("roleEligibility")]
     admins = {p for p, role in pairs if role == GLOBAL_ADMINISTRATOR and p not in bg}
-    pairs += [(ideal_id(tenant, "admin", str(n)), GLOBAL_ADMINISTRATOR) for n in range(RANGES[b.config.globalAdministratorRange][0] - len(admins))]
+    fewest = RANGES[b.config.globalAdministratorRange][0]
+    pairs += [(ideal_id(tenant, "admin", str(n)), GLOBAL_ADMINISTRATOR) for n in range(fewest - len(admins))]
     groups = {gid.lower() for gid in b.config.pim.groups}
     pairs += [(gid, rc.resolve(name).template_id) for gid, names in sorted(b.config.pim.groups.items()) for name in names]
     instances = [{"id": ideal_id(tenant, "eligibility", p, role), "principalId": p, "roleDefinitionId": role, "directoryScopeId": "/",
@@ -308,8 +309,8 @@ def _ideal_standing(b: Baseline, tenant: str) -> dict[str, Any]:
     activations = [{"id": ideal_id(tenant, "activation", p, role), "principalId": p, "roleDefinitionId": role, "action": "selfActivate",
                     "createdDateTime": ACTIVATED_TIME} for p, role in pairs if p not in groups]
     users = sorted({p for p, _ in pairs} - groups)
-    principals = [{"@odata.type": USER, "id": p, "displayName": f"Admin {p[:8]}", "userPrincipalName": f"admin-{p[:8]}@example.onmicrosoft.com",
-                   "onPremisesSyncEnabled": None, "accountEnabled": True} for p in users]
+    principals = [{"@odata.type": USER, "id": p, "displayName": f"Admin {p[:8]}", "accountEnabled": True,
+                   "userPrincipalName": f"admin-{p[:8]}@example.onmicrosoft.com", "onPremisesSyncEnabled": None} for p in users]
     principals += [{"@odata.type": GROUP, "id": gid, "displayName": f"PIM group {gid[:8]}", "securityEnabled": True, "mailEnabled": False,
                     "groupTypes": [], "isAssignableToRole": True} for gid in sorted(groups)]
     return {"roleAssignmentScheduleInstances": [], "roleEligibilityScheduleInstances": instances,

@@ -65,7 +65,8 @@ async def read_principals(g: AsyncGraph, ids: Iterable[str]) -> list[dict[str, A
     groups = await _groups(g, "id", rest) if rest else []
     for grp in groups:
         if str(grp.get("id", "")).lower() not in rest:
-            raise GraphError("GET", "/groups", None, "InvalidResponse", f"group {str(grp.get('id'))[:40]} was not asked for; nothing was used")
+            raise GraphError("GET", "/groups", None, "InvalidResponse",
+                             f"group {str(grp.get('id'))[:40]} was not asked for; nothing was used")
     return ([{"@odata.type": USER_TYPE, **u} for _, u in sorted(users.items())]
             + [{"@odata.type": GROUP_TYPE, **grp} for grp in sorted(groups, key=lambda x: str(x["id"]).lower())])
 
