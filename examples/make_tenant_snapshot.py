@@ -31,6 +31,8 @@ HELPDESK_CONTRACTORS = "c0a7ac70-0000-4000-8000-00000000c0a7"
 #: A helpdesk account someone "temporarily" put into the emergency-access group during an incident.
 HELPDESK_ACCOUNT = "4e1bde5c-0000-4000-8000-0000000004e1"
 CHANGED_AT = "2025-03-14T09:26:53.5897932Z"
+#: A migration account synced from on-premises, made Global Administrator directly (not through PIM), for good.
+MIGRATION_ACCOUNT = "5ec0ffee-0000-4000-8000-0000000005ec"
 
 #: What each change is and the finding it must produce (tests/drift/test_examples.py checks this list).
 EXPECTED = {
@@ -42,6 +44,9 @@ EXPECTED = {
     "PRIV-DEV-01": ("changed", "weakens", "Defender for Endpoint risk allowed raised from low to medium"),
     "UNMANAGED-CA-7e57ad00": ("unmanaged", "weakens", "an old 'Admins MFA' policy without the break-glass exclusion"),
     "UNCOVERED-ROLE-0526716b": ("uncovered", "weakens", "a built-in role newly labelled privileged (simulated)"),
+    "STANDING-5ec0ffee-62e90394": ("standingAccess", "weakens", "a migration account made Global Administrator permanently"),
+    "OUTSIDE-PIM-5ec0ffee-62e90394": ("standingAccess", "weakens", "... directly in the portal's role blade, not through PIM"),
+    "SYNCED-5ec0ffee": ("standingAccess", "weakens", "... and synced from on-premises Active Directory"),
 }
 
 
@@ -90,7 +95,17 @@ def drifted() -> dict:
     snap["roleDefinitions"].append({"id": "0526716b-113d-4c15-b2c8-68e3c22b9f80", "displayName": "Authentication Policy Administrator",
                                     "templateId": "0526716b-113d-4c15-b2c8-68e3c22b9f80", "isBuiltIn": True, "isPrivileged": True})
 
+    # Standing access: a synced migration account holds Global Administrator permanently, assigned
+    # outside PIM (no schedule start), as rbacapplication-list-roleassignmentscheduleinstances shows them.
+    snap["roleAssignmentScheduleInstances"].append({
+        "id": "lAPpYvVpN0KRkAEhdxReEP7_wF4AAEBAgAAAAAAABew-1", "principalId": MIGRATION_ACCOUNT, "roleDefinitionId": GLOBAL_ADMIN,
+        "directoryScopeId": "/", "assignmentType": "Assigned", "memberType": "Direct", "startDateTime": None, "endDateTime": None})
+    snap["rolePrincipals"].append({"@odata.type": "#microsoft.graph.user", "id": MIGRATION_ACCOUNT, "displayName": "Migration (temp)",
+                                   "userPrincipalName": "migration@contoso.com", "onPremisesSyncEnabled": True, "accountEnabled": True})
+
     # --- the rest of a tenant, none of it drift ----------------------------------------------
+    for activation in snap["roleActivationRequests"]:  # the admins activated their roles this quarter
+        activation["createdDateTime"] = "2025-03-27T08:15:02.6407529Z"
     guests = copy.deepcopy(_policy(snap, "PRIV-CA-02"))
     guests.update(id="9e5700aa-0000-4c8e-9d3a-000000000001", displayName="Guests: require MFA", state="enabled")
     guests["conditions"]["users"].update(includeUsers=["GuestsOrExternalUsers"], includeGroups=[], includeRoles=[])

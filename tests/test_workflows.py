@@ -218,3 +218,11 @@ def test_the_nightly_first_run_hands_drift_no_previous_result():
     assert "--previous" in with_history and "--audit" in with_history
     assert "--previous" not in first and "--audit" not in first
     assert "echo '{\"inSync\": true" not in (WORKFLOWS / "drift-nightly.yml").read_text()
+
+
+def test_the_nightly_drift_judges_standing_access_from_its_snapshot_alone():
+    # `ztb export` writes the role schedules into the snapshot: every drift run compares that one
+    # read (PRIV-MAN-04 included), none reads Graph a second time with --standing-access.
+    runs = [c for c in commands(workflow("drift-nightly.yml")) if c[:2] == ["ztb", "drift"]]
+    assert len(runs) == 4 and all("--snapshot" in c and "--standing-access" not in c for c in runs)
+    assert any(c[:2] == ["ztb", "export"] for c in commands(workflow("drift-nightly.yml")))

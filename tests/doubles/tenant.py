@@ -7,6 +7,10 @@ returns rules only with ``$expand=rules``; compliance policies carry their assig
 most 15 values, Graph's default limit); ``$select`` is honoured. Each collection can also be read
 one object at a time (``GET <collection>/{id}``), which the benchmark's naive reader uses.
 
+Standing access (the snapshot's role schedule instances, activation requests and principals) is
+served as Graph lists it: the instances by ``roleDefinitionId in (...)``, the requests by
+``action eq 'selfActivate'``, the principals as ``/users`` and ``/groups`` by ``id in (...)``.
+
 Groups' ``members`` and ``owners`` in the snapshot are served as ``/groups/{id}/members`` and
 ``/owners`` (never inside ``/groups``, as Graph does; a group without them has none), and
 ``/organization`` names the snapshot's tenant.
@@ -17,9 +21,12 @@ from __future__ import annotations
 import copy
 import json
 import re
+from datetime import datetime, timezone
 from typing import Any
 
 from tests.doubles.graph import GraphDouble, _Fail
+from tests.doubles.readiness import _in, iso
+from ztb.tenant.role_access import parse_time
 
 IN_FILTER = re.compile(r"^(id|displayName) in \((.*)\)$")
 VALUE = re.compile(r"'((?:[^']|'')*)'")
@@ -47,6 +54,16 @@ def _select(items: list[dict], query: dict[str, str]) -> list[dict]:
     if not fields:
         return items
     return [{k: v for k, v in x.items() if k in fields or k == "@odata.type"} for x in items]
+
+
+def _aged(activations: list[dict], exported_at: Any) -> list[dict]:
+    """The activations as old now as they were when the snapshot was taken (the ideal's are dated 2024)."""
+    exported = parse_time(exported_at)
+    if exported is None:
+        return activations
+    now = datetime.now(timezone.utc)
+    return [{**a, "createdDateTime": iso(now - (exported - when))} if (when := parse_time(a.get("createdDateTime"))) else a
+            for a in activations]
 
 
 class DriftTenant:
@@ -79,6 +96,15 @@ class DriftTenant:
             body = {k: v for k, v in policy.items() if not k.startswith("assignments")}
             double.compliance[body["id"]] = body
             double.compliance_assignments[body["id"]] = policy["assignments"]
+        # Standing access: what the role schedules hold (an older snapshot has none: nobody holds a role).
+        self.instances = {"roleAssignmentScheduleInstances": snapshot.get("roleAssignmentScheduleInstances") or [],
+                          "roleEligibilityScheduleInstances": snapshot.get("roleEligibilityScheduleInstances") or []}
+        self.activations = _aged(snapshot.get("roleActivationRequests") or [], snapshot.get("exportedAt"))
+        principals = snapshot.get("rolePrincipals") or []
+        self.users = [{k: v for k, v in p.items() if k != "@odata.type"} for p in principals if p["@odata.type"] == "#microsoft.graph.user"]
+        known = {str(g["id"]).lower() for g in double.collections["/groups"]}
+        double.collections["/groups"] += [{k: v for k, v in p.items() if k != "@odata.type"} for p in principals
+                                          if p["@odata.type"] == "#microsoft.graph.group" and str(p["id"]).lower() not in known]
         routes = self.routes()
         original = double._routes
         double._routes = lambda: routes + original()  # type: ignore[method-assign]
@@ -88,6 +114,9 @@ class DriftTenant:
             (r"GET v1\.0 /policies/roleManagementPolicies", self._pim_policies),
             (r"GET beta /deviceManagement/deviceCompliancePolicies", self._compliance),
             (r"GET v1\.0 /roleManagement/directory/roleAssignments", self._role_assignments),
+            (r"GET v1\.0 /roleManagement/directory/(roleAssignmentScheduleInstances|roleEligibilityScheduleInstances)", self._instances),
+            (r"GET v1\.0 /roleManagement/directory/roleAssignmentScheduleRequests", self._activations),
+            (r"GET v1\.0 /users", self._users),
             (r"GET (?:v1\.0|beta) /groups", self._groups),
             (r"GET (?:v1\.0|beta) (%s)/([^/]+)" % "|".join(re.escape(p) for p in COLLECTIONS.values()), self._one),
             (r"GET (?:v1\.0|beta) (%s)" % "|".join(re.escape(p) for k, p in COLLECTIONS.items() if k != "groups"), self._selected),
@@ -102,6 +131,23 @@ class DriftTenant:
             for p in items:
                 p.pop("rules", None)
         return self.double._collection(version, path, query, items)
+
+    def _by(self, items: list[dict], query: dict[str, str], field: str) -> list[dict]:
+        name, wanted = _in(query.get("$filter", ""))
+        if name != field:
+            raise _Fail(400, "BadRequest", "Invalid filter clause")
+        return _select(copy.deepcopy([x for x in items if str(x.get(field, "")).lower() in wanted]), query)
+
+    def _instances(self, version, path, query, body, collection):
+        return self.double._collection(version, path, query, self._by(self.instances[collection], query, "roleDefinitionId"))
+
+    def _activations(self, version, path, query, body):
+        if query.get("$filter") != "action eq 'selfActivate'":
+            raise _Fail(400, "BadRequest", "Invalid filter clause")
+        return self.double._collection(version, path, query, _select(copy.deepcopy(self.activations), query))
+
+    def _users(self, version, path, query, body):
+        return self.double._collection(version, path, query, self._by(self.users, query, "id"))
 
     def _compliance(self, version, path, query, body):
         items = []

@@ -24,8 +24,10 @@ from ztb.tenant.snapshot import COLLECTIONS, load
 #: /organization (the tenant), and one $batch for the members and owners of the watched groups; app
 #: protection is one collection read from two lists (iOS, Android); and the sample's optional
 #: collections: access reviews, authentication contexts, the PIM for Groups policies of its one
-#: ztb:pim.groups group, and (beta) its PIM alert configurations.
-ONE_PAGE_EACH = len(COLLECTIONS) - 1 + 1 + 2 + 1 + 1 + 4
+#: ztb:pim.groups group, and (beta) its PIM alert configurations; and standing access: one $batch of
+#: the role schedule instances (37 roles, 15 a filter: 3 + 3) and activation requests, one $batch of
+#: the users they name, and one /groups list of the principals that are not users (the PIM group).
+ONE_PAGE_EACH = len(COLLECTIONS) - 1 + 1 + 2 + 1 + 1 + 4 + 3
 
 
 def without_context(items: list[dict]) -> list[dict]:
@@ -75,8 +77,8 @@ def test_export_uses_one_filtered_expanded_list_for_pim_and_selects_role_definit
     assert compliance.version == "beta" and compliance.query == {"$expand": "assignments"}
     (roles,) = graph.sent("GET", "/roleManagement/directory/roleDefinitions")
     assert roles.version == "beta" and roles.query == {"$select": "id,displayName,templateId,isBuiltIn,isPrivileged"}
-    # Read-only: the one POST is the $batch of GETs (members and owners).
-    assert [r.path for r in graph.sent("POST")] == ["/$batch"]
+    # Read-only: the POSTs are the $batches of GETs (members and owners; role schedules; their users).
+    assert [r.path for r in graph.sent("POST")] == ["/$batch"] * 3
     assert {r.method for r in graph.batched} == {"GET"}
     assert not graph.sent("PATCH") and not graph.sent("DELETE")
 
@@ -110,7 +112,8 @@ def test_groups_referenced_by_policies_are_read_15_ids_per_request_never_the_dir
     tenant(graph, snap)
     result, out = export(tmp_path)
     assert result.exit_code == 0
-    by_id = [r for r in graph.sent("GET", "^/groups$") if r.query["$filter"].startswith("id in")]
+    # (Standing access looks up its one group principal, the PIM group, on its own.)
+    by_id = [r for r in graph.sent("GET", "^/groups$") if r.query["$filter"].startswith("id in") and "9e0a0000" not in r.query["$filter"]]
     wanted = 40 + 2  # the teams, the CA exclusion group and the approver group
     assert len(by_id) == math.ceil(wanted / IN_FILTER_MAX)
     assert all(r.query["$filter"].count("'") // 2 <= IN_FILTER_MAX for r in by_id)

@@ -23,7 +23,8 @@ FORMATS = ["text", "markdown", "json", "junit", "sarif"]
 @graph_url_option
 @click.option("--out", "out", default=None, type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")
 @click.option("--standing-access", is_flag=True, default=False,
-              help="Also read the role schedules live (read-only) and report standing access and PRIV-MAN-04.")
+              help="Read the role schedules live (read-only) for standing access and PRIV-MAN-04 when the snapshot lacks them "
+                   "(an older export); unnecessary otherwise: `ztb export` writes them and live drift reads them.")
 def command(config_path: str, snapshot_path: str | None, fmt: str, previous: str | None, audit: bool | None, graph_url: str | None,
             out: str | None, standing_access: bool = False) -> None:
     """Compare the tenant with the baseline and report drift per control ID.
@@ -37,6 +38,11 @@ def command(config_path: str, snapshot_path: str | None, fmt: str, previous: str
     a partial, repeated or malformed read, a read past ZTB_GRAPH_TIMEOUT / ZTB_GRAPH_MAX_PAGES,
     a tenant other than the stack's, a bad config or snapshot). A partial read is never "no drift".
 
+    Standing access (permanent or outside-PIM assignments, synced admins, unused eligibilities,
+    role-holding groups outside ztb:pim.groups, PRIV-MAN-04's Global Administrator count) is judged
+    from the role schedules the snapshot holds; a snapshot exported before ztb wrote them reports
+    these as not checked, unless --standing-access reads them live.
+
     Live with --previous (or with --snapshot and --audit), the report also lists the directory-audit
     events of role, PIM and Conditional Access changes since the previous run (who, what, when;
     read live, needs AuditLog.Read.All).
@@ -46,7 +52,7 @@ def command(config_path: str, snapshot_path: str | None, fmt: str, previous: str
         ztb drift --config Pulumi.prod.yaml                       # live, read-only Graph
         ztb drift --snapshot tenant.json --format sarif --out drift.sarif
         ztb drift --format json --previous last.json --out now.json
-        ztb drift --snapshot tenant.json --standing-access          # + who holds roles, live
+        ztb drift --snapshot old-tenant.json --standing-access      # an older export: role schedules live
     """
     from ztb.cli.outfile import write_output
     from ztb.drift import formats as drift_formats
@@ -66,7 +72,11 @@ def command(config_path: str, snapshot_path: str | None, fmt: str, previous: str
         if standing_access:
             from ztb.drift import standing
 
-            standing.apply(report, baseline, standing.read_live(baseline, str(snap.get("tenantId") or ""), graph_url), snap)
+            if not standing.in_snapshot(snap):  # an older export: read the role schedules live
+                standing.apply(report, baseline, standing.read_live(baseline, str(snap.get("tenantId") or ""), graph_url), snap)
+            elif snapshot_path:
+                click.echo("Note: the snapshot holds the role schedules (ztb export writes them), so standing access was judged "
+                           "from it and --standing-access read nothing live", err=True)
         if previous:
             before = load_previous(previous)
             mark_history(report, before)

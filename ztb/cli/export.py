@@ -17,8 +17,9 @@ def command(config_path: str, out: str, graph_url: str | None) -> None:
 
     Signs in with ZTB_ACCESS_TOKEN when set, else DefaultAzureCredential (workload identity
     federation in pipelines, `az login` on a laptop). Needs Policy.Read.All,
-    RoleManagement.Read.Directory, GroupMember.Read.All and, when the stack has a compliance
-    control, DeviceManagementConfiguration.Read.All (Organization.Read.All is optional).
+    RoleManagement.Read.Directory, GroupMember.Read.All, User.Read.All (who holds the roles in
+    scope: the snapshot carries standing access) and, when the stack has a compliance control,
+    DeviceManagementConfiguration.Read.All (Organization.Read.All is optional).
     Any failed request (after the SDK's retries), a tenant other than the stack's, a read past
     ZTB_GRAPH_TIMEOUT seconds (default 300) or ZTB_GRAPH_MAX_PAGES pages (default 1000) exits 1
     and writes nothing.

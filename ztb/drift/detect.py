@@ -278,7 +278,8 @@ def not_checked(b: Baseline) -> dict[str, str]:
         if c.kind == "manualCheck":
             out[c.id] = f"manual check: {c.instructions}"
         elif c.kind == "roleEligibility":
-            out[c.id] = "eligible assignments are not part of the snapshot; check them in PIM"
+            out[c.id] = ("eligible assignments are read from the role schedules, which this snapshot does not hold (exported by an "
+                         "older ztb): re-export it, or add `--standing-access`")
     from ztb.drift.standing import GLOBAL_ADMIN_CHECK, NOT_CHECKED
 
     if GLOBAL_ADMIN_CHECK in out:
@@ -332,4 +333,9 @@ def detect(b: Baseline, snap: dict[str, Any]) -> Report:
         # Only an unvalidated snapshot gets here: ztb.tenant.snapshot.validate bounds the depth.
         raise DriftError("the snapshot nests too deeply to compare; read it with `ztb drift --snapshot FILE`, "
                          "which checks the format first") from None
-    return Report(d.findings, list(b.controls), not_checked(b), snap.get("tenantId", ""), snap.get("exportedAt", ""), d.accepted)
+    report = Report(d.findings, list(b.controls), not_checked(b), snap.get("tenantId", ""), snap.get("exportedAt", ""), d.accepted)
+    from ztb.drift import standing
+
+    if standing.in_snapshot(snap):  # an older snapshot leaves standing access and PRIV-MAN-04 not checked
+        standing.apply(report, b, standing.from_snapshot(snap), snap)
+    return report

@@ -27,14 +27,16 @@ READ_PERMISSIONS: tuple[Permission, ...] = (
     Permission("/policies/roleManagementPolicies", "RoleManagement.Read.Directory", "directory-role PIM policies"),
     Permission("/policies/roleManagementPolicyAssignments", "RoleManagement.Read.Directory", "directory-role PIM policy assignments"),
     Permission("/roleManagement/directory", "RoleManagement.Read.Directory",
-               "role definitions (beta isPrivileged) and active role assignments (the holders must be in the privileged group)"),
+               "role definitions (beta isPrivileged), active role assignments (the holders must be in the privileged group), "
+               "role assignment and eligibility schedule instances and self-activations (standing access)"),
     Permission("/deviceManagement/deviceCompliancePolicies", "DeviceManagementConfiguration.Read.All",
                "compliance policies and assignments (beta, each policy also its own version; only when the stack has a compliance control)"),
     Permission("/deviceAppManagement", "DeviceManagementApps.Read.All",
                "app protection policies and assignments (beta; only when the stack has app protection)"),
     Permission("/deviceManagement", "DeviceManagementConfiguration.Read.All",
                "Intune's compliance settings (secureByDefault; only when the stack has a compliance control)"),
-    Permission("/groups", "GroupMember.Read.All", "the baseline's groups, their members and owners"),
+    Permission("/groups", "GroupMember.Read.All", "the baseline's groups, their members and owners, the groups holding a role in scope"),
+    Permission("/users", "User.Read.All", "the users holding a role in scope: name, cloud-only or synced (standing access; readiness)"),
     # Same path as the directory roles' assignments, so never matched by path: ztb.tenant.export names it on a 403.
     Permission("/policies/roleManagementPolicyAssignments#scopeType=Group", "RoleManagementPolicy.Read.AzureADGroup",
                "PIM for Groups policies (with ztb:pim.groups)"),
@@ -49,13 +51,13 @@ READ_PERMISSIONS: tuple[Permission, ...] = (
 
 #: Read-only application permissions of `ztb readiness` beyond the export set (least privileged, per Microsoft's
 #: permission tables of each list API). ``/roleManagement/directory`` (schedule instances and activation
-#: requests) and ``/groups`` (transitive members) are covered by READ_PERMISSIONS.
+#: requests), ``/users`` and ``/groups`` (transitive members) are covered by READ_PERMISSIONS.
 READINESS_PERMISSIONS: tuple[Permission, ...] = (
     Permission("/reports/authenticationMethods/userRegistrationDetails", "AuditLog.Read.All",
                "authentication-method registration details (readiness; Entra ID P1)"),
     Permission("/deviceManagement/managedDevices", "DeviceManagementManagedDevices.Read.All", "Intune managed devices (readiness)"),
     Permission("/auditLogs/signIns", "AuditLog.Read.All", "sign-in logs with report-only outcomes (readiness; Entra ID P1)"),
-    Permission("/users", "User.Read.All", "users in scope: names, cloud-only or synced, group memberships (readiness, standing access)"),
+    Permission("/users/{id}/transitiveMemberOf", "User.Read.All", "group memberships of the users in scope (readiness)"),
 )
 
 SIGN_IN_AGAIN = "sign in again: `az login` on a laptop, azure/login with OIDC in a pipeline, or a fresh ZTB_ACCESS_TOKEN"

@@ -9,6 +9,11 @@ only the groups the baseline and the tenant's CA policies reference, 15 per filt
 :class:`~ztb.graph.errors.GraphError` and nothing is returned, so a partial read can never become
 a snapshot (or a "no drift").
 
+Standing access is part of the snapshot (:data:`~ztb.tenant.snapshot.STANDING_COLLECTIONS`): the
+role schedule instances of the roles in scope, their principals and the activations of the last
+:data:`~ztb.tenant.role_access.REVIEW_WINDOW_DAYS` days, read through ``$batch`` by
+:mod:`ztb.tenant.role_access`, so `ztb drift --snapshot` judges it without reading Graph again.
+
 Only what the stack declares is read: without a compliance control, the Intune collection is
 skipped (a tenant without Intune answers it with an error), and the snapshot says so under
 ``skipped`` (collection -> reason).
@@ -233,6 +238,17 @@ async def _governance(g: AsyncGraph, b: Baseline) -> dict[str, list[dict[str, An
     return dict(zip(names, await gather(reads)))
 
 
+async def _standing(g: AsyncGraph, b: Baseline) -> dict[str, list[dict[str, Any]]]:
+    """Standing access's evidence (:data:`~ztb.tenant.snapshot.STANDING_COLLECTIONS`), read by the one
+    reader of role schedules (:mod:`ztb.tenant.role_access`, shared with readiness and live drift)."""
+    from datetime import timedelta
+
+    from ztb.tenant.role_access import REVIEW_WINDOW_DAYS, read_role_schedules
+
+    since = datetime.now(timezone.utc) - timedelta(days=REVIEW_WINDOW_DAYS)
+    return await read_role_schedules(g, [r.template_id for r in b.scope], since)
+
+
 async def read_tenant(g: AsyncGraph, b: Baseline) -> dict[str, Any]:
     """Every collection the stack needs, read concurrently; then groups and their members.
 
@@ -246,10 +262,10 @@ async def read_tenant(g: AsyncGraph, b: Baseline) -> dict[str, Any]:
     names += list(extra)
     results = await gather([g.list_all(path, query or None, version, HEADERS.get(name)) for name, (path, query, version) in lists.items()]
                             + [f(g) for f in extra.values()]
-                            + [_groups(g, "displayName", stack_group_names(b)), _organization(g), _governance(g, b)])
+                            + [_groups(g, "displayName", stack_group_names(b)), _organization(g), _governance(g, b), _standing(g, b)])
     out: dict[str, Any] = dict(zip(names, results[:len(names)]))
     by_name, (org_ids, org_note) = results[len(names)], results[len(names) + 1]
-    out["_governance"] = results[len(names) + 2]
+    out["_governance"] = {**results[len(names) + 2], **results[len(names) + 3]}
     for key in skipped:
         out[key] = []
     known = {str(x["id"]).lower() for x in by_name}

@@ -231,6 +231,7 @@ def ideal_snapshot(b: Baseline) -> dict[str, Any]:
             for tid, r in roles.items()
         ],
         **_ideal_governance(b, tenant),
+        **_ideal_standing(b, tenant),
     }
 
 
@@ -279,6 +280,41 @@ def _ideal_governance(b: Baseline, tenant: str) -> dict[str, Any]:
     if b.of_kind("groupRoleManagementPolicy"):
         out["groupRoleManagementPolicyAssignments"] = [_ideal_group_pim(c, tenant) for c in b.of_kind("groupRoleManagementPolicy")]
     return out
+
+
+#: When the ideal admins last activated their roles: inside the review window before IDEAL_TIME.
+ACTIVATED_TIME = "2024-12-31T00:00:00Z"
+USER, GROUP = "#microsoft.graph.user", "#microsoft.graph.group"
+
+
+def _ideal_standing(b: Baseline, tenant: str) -> dict[str, Any]:
+    """Standing access as a matching tenant exports it: every holding eligible, time-bound and used.
+
+    The admins of ``ztb:eligibility`` and the groups of ``ztb:pim.groups`` are eligible for their
+    roles (cloud-only users who activated within the review window); nobody holds a role
+    permanently. PRIV-MAN-04 wants at least two Global Administrators: when the stack maps fewer,
+    the ideal tenant also holds unmanaged eligible ones (``ideal-admin-<n>``) up to that minimum.
+    """
+    from ztb.drift.standing import GLOBAL_ADMINISTRATOR, RANGES
+
+    bg = {u.lower() for u in b.emergency.user_ids}
+    pairs = [(c.meta.principal_id.lower(), c.meta.template_id) for c in b.of_kind("roleEligibility")]
+    admins = {p for p, role in pairs if role == GLOBAL_ADMINISTRATOR and p not in bg}
+    fewest = RANGES[b.config.globalAdministratorRange][0]
+    pairs += [(ideal_id(tenant, "admin", str(n)), GLOBAL_ADMINISTRATOR) for n in range(fewest - len(admins))]
+    groups = {gid.lower() for gid in b.config.pim.groups}
+    pairs += [(gid, rc.resolve(name).template_id) for gid, names in sorted(b.config.pim.groups.items()) for name in names]
+    instances = [{"id": ideal_id(tenant, "eligibility", p, role), "principalId": p, "roleDefinitionId": role, "directoryScopeId": "/",
+                  "memberType": "Direct", "startDateTime": IDEAL_TIME, "endDateTime": "2025-06-30T00:00:00Z"} for p, role in pairs]
+    activations = [{"id": ideal_id(tenant, "activation", p, role), "principalId": p, "roleDefinitionId": role, "action": "selfActivate",
+                    "createdDateTime": ACTIVATED_TIME} for p, role in pairs if p not in groups]
+    users = sorted({p for p, _ in pairs} - groups)
+    principals = [{"@odata.type": USER, "id": p, "displayName": f"Admin {p[:8]}", "accountEnabled": True,
+                   "userPrincipalName": f"admin-{p[:8]}@example.onmicrosoft.com", "onPremisesSyncEnabled": None} for p in users]
+    principals += [{"@odata.type": GROUP, "id": gid, "displayName": f"PIM group {gid[:8]}", "securityEnabled": True, "mailEnabled": False,
+                    "groupTypes": [], "isAssignableToRole": True} for gid in sorted(groups)]
+    return {"roleAssignmentScheduleInstances": [], "roleEligibilityScheduleInstances": instances,
+            "roleActivationRequests": activations, "rolePrincipals": principals}
 
 
 def render_snapshot(b: Baseline) -> str:

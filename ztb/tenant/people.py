@@ -16,12 +16,13 @@ from ztb.catalogue.roles import GUID_RE
 from ztb.graph.client import V1, AsyncGraph
 from ztb.graph.errors import GraphError
 from ztb.graph.odata import literal
-from ztb.tenant.export import IN_FILTER_MAX, _chunks
+from ztb.tenant.export import IN_FILTER_MAX, _chunks, _groups
 
 USERS = "/users"
 #: What readiness and drift read of a user; nothing else is selected.
 USER_SELECT = ("id", "displayName", "userPrincipalName", "onPremisesSyncEnabled", "accountEnabled")
 USER_TYPE = "#microsoft.graph.user"
+GROUP_TYPE = "#microsoft.graph.group"
 #: Members are read with IDs and types only, 999 a page (Graph's maximum).
 MEMBER_QUERY = {"$select": "id", "$top": "999"}
 
@@ -50,6 +51,24 @@ async def read_users(g: AsyncGraph, ids: Iterable[str]) -> dict[str, dict[str, A
             raise GraphError("GET", USERS, None, "InvalidResponse", f"user {key[:40]} was not asked for; nothing was used")
         out[key] = user
     return out
+
+
+async def read_principals(g: AsyncGraph, ids: Iterable[str]) -> list[dict[str, Any]]:
+    """The users and groups among ``ids``, each with its ``@odata.type`` (the snapshot's ``rolePrincipals``).
+
+    Users first (:func:`read_users`), then the rest as groups by ``id in (...)`` (the export's group
+    reader): a role-assignable group holding a role is a principal too. Other IDs (service
+    principals) are absent.
+    """
+    users = await read_users(g, ids)
+    rest = {_guid(i, "principal id", USERS) for i in ids} - set(users)
+    groups = await _groups(g, "id", rest) if rest else []
+    for grp in groups:
+        if str(grp.get("id", "")).lower() not in rest:
+            raise GraphError("GET", "/groups", None, "InvalidResponse",
+                             f"group {str(grp.get('id'))[:40]} was not asked for; nothing was used")
+    return ([{"@odata.type": USER_TYPE, **u} for _, u in sorted(users.items())]
+            + [{"@odata.type": GROUP_TYPE, **grp} for grp in sorted(groups, key=lambda x: str(x["id"]).lower())])
 
 
 async def transitive_user_members(g: AsyncGraph, group_ids: Iterable[str]) -> dict[str, set[str]]:

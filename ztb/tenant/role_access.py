@@ -12,6 +12,11 @@ cannot disagree on who holds a role:
 
 Both instance collections are filtered server-side by ``roleDefinitionId in (...)`` (15 roles a
 filter, Graph's limit) with ``$select`` of the fields used; all reads go through ``$batch``.
+
+:func:`read_role_schedules` returns what was read as Graph's JSON, the four collections of
+:data:`~ztb.tenant.snapshot.STANDING_COLLECTIONS` (`ztb export` writes them into the snapshot);
+:func:`role_access_of` makes a :class:`RoleAccess` of them, live or from a snapshot, so drift on a
+snapshot and drift on the live tenant judge the same evidence the same way.
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ from datetime import datetime, timezone
 from typing import Any, Iterable, Optional
 
 from ztb.graph.client import V1, AsyncGraph
-from ztb.tenant.people import in_filter, read_users
+from ztb.tenant.people import GROUP_TYPE, USER_TYPE, in_filter, read_principals
+from ztb.tenant.snapshot import STANDING_COLLECTIONS
 
 ASSIGNMENTS = "/roleManagement/directory/roleAssignmentScheduleInstances"
 ELIGIBILITIES = "/roleManagement/directory/roleEligibilityScheduleInstances"
@@ -32,6 +38,9 @@ ASSIGNMENT_SELECT = ("id", "principalId", "roleDefinitionId", "directoryScopeId"
 ELIGIBILITY_SELECT = ("id", "principalId", "roleDefinitionId", "directoryScopeId", "memberType", "startDateTime", "endDateTime")
 _TIME = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,7}))?(Z|z|[+-]\d{2}:\d{2})?", re.ASCII)
 ACTIVATION_SELECT = ("id", "principalId", "roleDefinitionId", "action", "createdDateTime")
+#: The window in which an eligibility must have been activated (a quarter: access reviews' usual cadence).
+REVIEW_WINDOW_DAYS = 90
+ASSIGNMENT_INSTANCES, ELIGIBILITY_INSTANCES, ACTIVATIONS, PRINCIPALS = STANDING_COLLECTIONS
 
 
 @dataclass(frozen=True)
@@ -72,13 +81,15 @@ class Holding:
 
 @dataclass
 class RoleAccess:
-    """Every holding of the roles read, the users among the principals, and activations since ``since``."""
+    """Every holding of the roles read, the users and groups among the principals, and activations since ``since``."""
 
     holdings: list[Holding]
     users: dict[str, dict[str, Any]]
     #: (principal, role) pairs activated since ``since`` (lower-case IDs).
     activated: set[tuple[str, str]] = field(default_factory=set)
     since: Optional[datetime] = None
+    #: Groups holding a role (role-assignable groups), lower-case ID -> group.
+    groups: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def of(self, principal_id: str) -> list[Holding]:
         return [h for h in self.holdings if h.principal_id == principal_id.lower()]
@@ -109,26 +120,43 @@ def parse_time(text: Any) -> Optional[datetime]:
     return when.astimezone(timezone.utc)
 
 
-async def read_role_access(g: AsyncGraph, role_ids: Iterable[str], since: Optional[datetime] = None) -> RoleAccess:
-    """Holdings of ``role_ids`` at the tenant scope ``/``, their users, and activations since ``since``."""
+async def read_role_schedules(g: AsyncGraph, role_ids: Iterable[str], since: Optional[datetime] = None) -> dict[str, list[dict[str, Any]]]:
+    """The schedule instances of ``role_ids`` at the tenant scope ``/``, the activations since ``since``
+    (none without it) and the principals named, as the snapshot's :data:`~ztb.tenant.snapshot.STANDING_COLLECTIONS`."""
     roles = sorted({r.lower() for r in role_ids})
     assign = [(ASSIGNMENTS, {"$filter": c, "$select": ",".join(ASSIGNMENT_SELECT)}) for c in in_filter("roleDefinitionId", roles)]
     elig = [(ELIGIBILITIES, {"$filter": c, "$select": ",".join(ELIGIBILITY_SELECT)}) for c in in_filter("roleDefinitionId", roles)]
     acts = [(ACTIVATION_REQUESTS, {"$filter": "action eq 'selfActivate'", "$select": ",".join(ACTIVATION_SELECT)})] if since else []
     lists = await g.list_many(assign + elig + acts, V1) if roles else []
-    holdings: list[Holding] = []
-    for n, items in enumerate(lists[:len(assign) + len(elig)]):
-        eligible = n >= len(assign)
-        holdings += [_holding(x, eligible) for x in items if (x.get("directoryScopeId") or "/") == "/"]
-    activated: set[tuple[str, str]] = set()
-    for x in (lists[-1] if acts and lists else []):
-        when = parse_time(x.get("createdDateTime"))
-        if since is not None and when is not None and when >= since:
-            activated.add((str(x.get("principalId") or "").lower(), str(x.get("roleDefinitionId") or "").lower()))
+    at_root = lambda items: [x for page in items for x in page if (x.get("directoryScopeId") or "/") == "/"]  # noqa: E731
+    assignments, eligibilities = at_root(lists[:len(assign)]), at_root(lists[len(assign):len(assign) + len(elig)])
+    activations = [x for x in (lists[-1] if acts and lists else []) if str(x.get("roleDefinitionId") or "").lower() in roles
+                   and _within(x.get("createdDateTime"), since)]
+    named = {str(x.get("principalId") or "") for x in assignments + eligibilities}
+    principals = await read_principals(g, named) if named else []
+    return {ASSIGNMENT_INSTANCES: assignments, ELIGIBILITY_INSTANCES: eligibilities, ACTIVATIONS: activations, PRINCIPALS: principals}
+
+
+def _within(text: Any, since: Optional[datetime]) -> bool:
+    when = parse_time(text)
+    return since is not None and when is not None and when >= since
+
+
+def role_access_of(collections: dict[str, Any], since: Optional[datetime]) -> RoleAccess:
+    """The holdings, principals and activations (since ``since``) of :func:`read_role_schedules`' collections or a snapshot's."""
+    holdings = [_holding(x, False) for x in collections[ASSIGNMENT_INSTANCES] if (x.get("directoryScopeId") or "/") == "/"]
+    holdings += [_holding(x, True) for x in collections[ELIGIBILITY_INSTANCES] if (x.get("directoryScopeId") or "/") == "/"]
+    activated = {(str(x.get("principalId") or "").lower(), str(x.get("roleDefinitionId") or "").lower())
+                 for x in collections[ACTIVATIONS] if _within(x.get("createdDateTime"), since)}
     # Activated instances are current activations: they count as activated in the window too.
     activated |= {(h.principal_id, h.role_id) for h in holdings if h.assignment_type.lower() == "activated"}
-    users = await read_users(g, {h.principal_id for h in holdings}) if holdings else {}
-    return RoleAccess(holdings, users, activated, since)
+    of_type = lambda t: {str(p["id"]).lower(): p for p in collections[PRINCIPALS] if p.get("@odata.type") == t}  # noqa: E731
+    return RoleAccess(holdings, of_type(USER_TYPE), activated, since, of_type(GROUP_TYPE))
 
 
-__all__ = ["Holding", "RoleAccess", "parse_time", "read_role_access"]
+async def read_role_access(g: AsyncGraph, role_ids: Iterable[str], since: Optional[datetime] = None) -> RoleAccess:
+    """Holdings of ``role_ids`` at the tenant scope ``/``, their users and groups, and activations since ``since``."""
+    return role_access_of(await read_role_schedules(g, role_ids, since), since)
+
+
+__all__ = ["REVIEW_WINDOW_DAYS", "Holding", "RoleAccess", "parse_time", "read_role_access", "read_role_schedules", "role_access_of"]

@@ -340,6 +340,35 @@ class _GroupPimAssignment(_PimAssignment):
     policy: _PimPolicy
 
 
+#: Who and which role: a role schedule instance (``rbacapplication-list-role*scheduleinstances``) or activation request.
+class _RoleHold(_Obj):
+    id: Id
+    principalId: Guid
+    roleDefinitionId: Id
+
+
+class _ScheduleInstance(_RoleHold):
+    directoryScopeId: Optional[Text] = None
+    assignmentType: Optional[Text] = None
+    memberType: Optional[Text] = None
+    startDateTime: Optional[Name] = None
+    endDateTime: Optional[Name] = None
+
+
+class _ActivationRequest(_RoleHold):
+    action: Text
+    createdDateTime: Name
+
+
+class _Principal(_Obj):  # a user or group a schedule instance names, with the fields standing access judges
+    id: Guid
+    odata_type: Literal["#microsoft.graph.user", "#microsoft.graph.group"] = Field(alias="@odata.type")
+    displayName: Optional[Name] = None
+    userPrincipalName: Optional[Name] = None
+    onPremisesSyncEnabled: Optional[bool] = None
+    isAssignableToRole: Optional[bool] = None
+
+
 class Snapshot(BaseModel):
     """The whole document: the header keys and every collection, nothing else."""
 
@@ -365,3 +394,7 @@ class Snapshot(BaseModel):
     authenticationContextClassReferences: Optional[list[_AuthContext]] = _optional_items("authenticationContextClassReferences")
     groupRoleManagementPolicyAssignments: Optional[list[_GroupPimAssignment]] = _optional_items("groupRoleManagementPolicyAssignments")
     roleManagementAlertConfigurations: Optional[list[_AlertConfiguration]] = _optional_items("roleManagementAlertConfigurations")
+    roleAssignmentScheduleInstances: Optional[list[_ScheduleInstance]] = _optional_items("roleAssignmentScheduleInstances")
+    roleEligibilityScheduleInstances: Optional[list[_ScheduleInstance]] = _optional_items("roleEligibilityScheduleInstances")
+    roleActivationRequests: Optional[list[_ActivationRequest]] = _optional_items("roleActivationRequests")
+    rolePrincipals: Optional[list[_Principal]] = _optional_items("rolePrincipals")

@@ -26,7 +26,9 @@ MemoryError or a RecursionError:
   at 195), named locations 1,000 (195), authentication strengths 100 (15 custom + 3 built-in),
   groups 10,000, PIM policies, PIM policy assignments and role definitions 2,000 each (about 130
   built-in roles + at most 100 custom roles), compliance policies 2,000, rules per PIM policy 64
-  (17 today), members per group 50,000, owners per group 1,000 (Entra allows 100 users).
+  (17 today), members per group 50,000, owners per group 1,000 (Entra allows 100 users); role
+  schedule instances 20,000 per kind (the role assignments' bound), role activation requests in
+  the window 50,000, role principals 40,000 (one per principal of the instances).
 
 :mod:`ztb.tenant.schema` holds the Graph JSON types the format requires (imported on first
 validation: `ztb plan --format snapshot` writes a snapshot without loading pydantic);
@@ -59,6 +61,18 @@ COLLECTIONS = (
     "deviceManagementSettings",
     "roleAssignments",
 )
+#: Standing access (:mod:`ztb.drift.standing`), written by :mod:`ztb.tenant.role_access`, all four or
+#: none: the active and eligible schedule instances of the roles in scope at the tenant scope ``/``,
+#: the self-activations of those roles in the review window before ``exportedAt``, and the principals
+#: the instances name (users: ``userPrincipalName``, ``onPremisesSyncEnabled``; groups:
+#: ``isAssignableToRole``; each with its ``@odata.type``). A snapshot without them (an older export)
+#: leaves standing access and PRIV-MAN-04 not checked.
+STANDING_COLLECTIONS = (
+    "roleAssignmentScheduleInstances",
+    "roleEligibilityScheduleInstances",
+    "roleActivationRequests",
+    "rolePrincipals",
+)
 #: Collections a snapshot may leave out: those written by versions before the device controls, and
 #: those it holds when the stack declares what they are compared with (access reviews, an
 #: authentication context, PIM for Groups). Optional, so a snapshot of a stack without them, or one
@@ -71,6 +85,7 @@ OPTIONAL_COLLECTIONS = (
     "authenticationContextClassReferences",
     "groupRoleManagementPolicyAssignments",
     "roleManagementAlertConfigurations",
+    *STANDING_COLLECTIONS,
 )
 #: Group properties export selects and the ideal snapshot fills (members and owners are read
 #: from their own collections, ``/groups/{id}/members`` and ``/owners``, for watched groups).
@@ -98,6 +113,10 @@ MAX_ITEMS = {
     "authenticationContextClassReferences": 99,
     "groupRoleManagementPolicyAssignments": 2000,
     "roleManagementAlertConfigurations": 100,
+    "roleAssignmentScheduleInstances": 20000,
+    "roleEligibilityScheduleInstances": 20000,
+    "roleActivationRequests": 50000,
+    "rolePrincipals": 40000,
     "rules": 64,
     "members": 50000,
     "owners": 1000,
@@ -114,6 +133,7 @@ _ITEM_WHY = {
     "rules": "a directory-role PIM policy has 17 rules",
     "owners": "Entra allows 100 user owners per group",
     "deviceManagementSettings": "a tenant has one deviceManagement.settings",
+    "rolePrincipals": "one per principal of the two schedule-instance collections",
 }
 LIMITS = {"bytes": MAX_BYTES, "depth": MAX_DEPTH, **MAX_ITEMS}
 #: Why a snapshot may nest as deep as it does (quoted when one nests deeper).
@@ -226,6 +246,11 @@ def validate(doc: Any, source: str = "<snapshot>") -> dict[str, Any]:
     unread = [k for k in doc.get("skipped") or {} if doc[k]]
     if unread:
         raise SnapshotError(f"snapshot {source}: '{unread[0]}' is listed as skipped but holds objects; {_FIX}")
+    standing = [k for k in STANDING_COLLECTIONS if doc.get(k) is not None]
+    if standing and len(standing) < len(STANDING_COLLECTIONS):
+        lacking = next(k for k in STANDING_COLLECTIONS if doc.get(k) is None)
+        raise SnapshotError(f"snapshot {source}: '{standing[0]}' is there but '{lacking}' is not (standing access is exported "
+                            f"as all of {', '.join(STANDING_COLLECTIONS)} or none); {_FIX}")
     dup = _duplicates(doc)
     if dup:
         raise SnapshotError(f"snapshot {source}: {dup} (Graph repeated a page, or files were merged: "
