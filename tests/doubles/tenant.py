@@ -103,14 +103,18 @@ class DriftTenant:
         principals = snapshot.get("rolePrincipals") or []
         self.users = [{k: v for k, v in p.items() if k != "@odata.type"} for p in principals if p["@odata.type"] == "#microsoft.graph.user"]
         known = {str(g["id"]).lower() for g in double.collections["/groups"]}
-        double.collections["/groups"] += [{k: v for k, v in p.items() if k != "@odata.type"} for p in principals
+        double.collections["/groups"] += [{k: v for k, v in p.items() if k not in ("@odata.type", "members")} for p in principals
                                           if p["@odata.type"] == "#microsoft.graph.group" and str(p["id"]).lower() not in known]
+        #: A role-holding group's transitive user members, as /groups/{id}/transitiveMembers answers them.
+        self.role_group_members = {str(p["id"]).lower(): list(p.get("members") or []) for p in principals
+                                   if p["@odata.type"] == "#microsoft.graph.group"}
         routes = self.routes()
         original = double._routes
         double._routes = lambda: routes + original()  # type: ignore[method-assign]
 
     def routes(self):
         return [
+            (r"GET v1\.0 /groups/([^/]+)/transitiveMembers", self._transitive_members),
             (r"GET v1\.0 /policies/roleManagementPolicies", self._pim_policies),
             (r"GET beta /deviceManagement/deviceCompliancePolicies", self._compliance),
             (r"GET v1\.0 /roleManagement/directory/roleAssignments", self._role_assignments),
@@ -121,6 +125,13 @@ class DriftTenant:
             (r"GET (?:v1\.0|beta) (%s)/([^/]+)" % "|".join(re.escape(p) for p in COLLECTIONS.values()), self._one),
             (r"GET (?:v1\.0|beta) (%s)" % "|".join(re.escape(p) for k, p in COLLECTIONS.items() if k != "groups"), self._selected),
         ]
+
+    def _transitive_members(self, version, path, query, body, group_id):
+        members = self.role_group_members.get(group_id.lower())
+        if members is None:
+            raise _Fail(404, "Request_ResourceNotFound",
+                        f"Resource '{group_id}' does not exist or one of its queried reference-property objects are not present.")
+        return self.double._collection(version, path, query, [{"@odata.type": "#microsoft.graph.user", "id": m} for m in members])
 
     def _pim_policies(self, version, path, query, body):
         f = self.double._filter(query)

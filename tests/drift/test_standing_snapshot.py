@@ -175,3 +175,42 @@ def test_an_older_snapshot_without_the_schedules_says_not_checked_never_in_sync(
     reasons = {n["controlId"]: n["reason"] for n in doc["notChecked"]}
     assert "PRIV-MAN-04" in reasons and "does not hold" in reasons["PRIV-MAN-04"] and "re-export" in reasons["PRIV-MAN-04"]
     assert any(c.startswith("PRIV-ELIG-") for c in reasons)
+
+
+def _ga_group(snap: dict, members) -> None:
+    """A role-assignable group (group-list.response.json's first group) eligible for Global Administrator."""
+    group = copy.deepcopy(sample("group-list.response.json")["value"][0])
+    group.update(id=ROLE_GROUP, isAssignableToRole=True)
+    if members is not None:
+        group["members"] = members
+    snap["rolePrincipals"].append({"@odata.type": GROUP, **group})
+    snap["roleEligibilityScheduleInstances"].append(documented_eligibility(ROLE_GROUP, GA))
+
+
+def test_each_member_of_a_group_holding_global_administrator_counts(tmp_path):
+    # Two eligible admins in the ideal tenant plus a group of six: eight people can become Global Administrator.
+    snap = snapshot()
+    _ga_group(snap, [f"6e6e6e6e-0000-4000-8000-00000000000{n}" for n in range(6)])
+    result, _, findings = drift(tmp_path, snap)
+    assert result.exit_code == 2
+    assert "8 Global Administrators" in findings["PRIV-MAN-04"]["reason"]
+
+
+def test_a_group_holding_global_administrator_whose_members_were_not_read_cannot_be_counted(tmp_path):
+    snap = snapshot()
+    _ga_group(snap, None)  # exported before ztb read a role-holding group's members
+    result, _, findings = drift(tmp_path, snap)
+    assert result.exit_code == 2
+    count = findings["PRIV-MAN-04"]
+    assert count["impact"] == "weakens" and "cannot be told" in count["reason"] and ROLE_GROUP in count["reason"]
+
+
+@pytest.mark.parametrize("assignment_type", [None, "", "Assigned ", "ASSIGNED", "somethingNew"])
+def test_an_oddly_written_assignment_type_cannot_hide_a_permanent_global_administrator(tmp_path, assignment_type):
+    snap = snapshot()
+    a = copy.deepcopy(sample("roleassignmentscheduleinstances-list.response.json")["value"][0])
+    a.update(principalId=ADMIN, roleDefinitionId=GA, assignmentType=assignment_type, endDateTime=None)
+    snap["roleAssignmentScheduleInstances"].append(a)
+    result, _, findings = drift(tmp_path, snap)
+    assert result.exit_code == 2, result.output
+    assert findings["STANDING-ad000000-62e90394"]["impact"] == "weakens"

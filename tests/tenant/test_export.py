@@ -26,8 +26,9 @@ from ztb.tenant.snapshot import COLLECTIONS, load
 #: collections: access reviews, authentication contexts, the PIM for Groups policies of its one
 #: ztb:pim.groups group, and (beta) its PIM alert configurations; and standing access: one $batch of
 #: the role schedule instances (37 roles, 15 a filter: 3 + 3) and activation requests, one $batch of
-#: the users they name, and one /groups list of the principals that are not users (the PIM group).
-ONE_PAGE_EACH = len(COLLECTIONS) - 1 + 1 + 2 + 1 + 1 + 4 + 3
+#: the users they name, one /groups list of the principals that are not users (the PIM group), and
+#: one $batch of that group's transitive members (each holds its roles: the Global Administrator count).
+ONE_PAGE_EACH = len(COLLECTIONS) - 1 + 1 + 2 + 1 + 1 + 4 + 3 + 1
 
 
 def without_context(items: list[dict]) -> list[dict]:
@@ -77,8 +78,9 @@ def test_export_uses_one_filtered_expanded_list_for_pim_and_selects_role_definit
     assert compliance.version == "beta" and compliance.query == {"$expand": "assignments"}
     (roles,) = graph.sent("GET", "/roleManagement/directory/roleDefinitions")
     assert roles.version == "beta" and roles.query == {"$select": "id,displayName,templateId,isBuiltIn,isPrivileged"}
-    # Read-only: the POSTs are the $batches of GETs (members and owners; role schedules; their users).
-    assert [r.path for r in graph.sent("POST")] == ["/$batch"] * 3
+    # Read-only: the POSTs are the $batches of GETs (members and owners; role schedules; their users;
+    # the role-holding group's transitive members).
+    assert [r.path for r in graph.sent("POST")] == ["/$batch"] * 4
     assert {r.method for r in graph.batched} == {"GET"}
     assert not graph.sent("PATCH") and not graph.sent("DELETE")
 

@@ -81,7 +81,18 @@ def standing_findings(b: Baseline, access: Any, break_glass: Iterable[str]) -> l
                            "cloud-only account for privileged roles", [], pid))
     out += _undeclared_groups(b, access, groups, names)
     if GLOBAL_ADMINISTRATOR in names:
-        gas = {h.principal_id for h in access.holdings if h.role_id == GLOBAL_ADMINISTRATOR} - bg
+        holders = {h.principal_id for h in access.holdings if h.role_id == GLOBAL_ADMINISTRATOR}
+        uncounted = sorted(gid for gid in holders & set(groups) if not isinstance(groups[gid].get("members"), list))
+        if uncounted:
+            # A group holding the role gives it to every member: without them the count is not known.
+            out.append(Finding(GLOBAL_ADMIN_CHECK, KIND, "Global Administrator count", STANDING, "weakens",
+                               f"group(s) {', '.join(uncounted)} hold Global Administrator but their members were not read, so "
+                               "the count cannot be told; re-export with this version of ztb (`ztb export --config ... --out FILE`)",
+                               [], None))
+            return out
+        # Each member of a group holding the role is a Global Administrator too; each person counts once.
+        gas = ({p for p in holders if p not in groups}
+               | {str(m).lower() for gid in holders & set(groups) for m in groups[gid]["members"]}) - bg
         low, high = limits
         if not low <= len(gas) <= high:
             out.append(Finding(GLOBAL_ADMIN_CHECK, KIND, "Global Administrator count", STANDING, "weakens",

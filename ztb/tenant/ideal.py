@@ -312,7 +312,7 @@ def _ideal_standing(b: Baseline, tenant: str) -> dict[str, Any]:
     principals = [{"@odata.type": USER, "id": p, "displayName": f"Admin {p[:8]}", "accountEnabled": True,
                    "userPrincipalName": f"admin-{p[:8]}@example.onmicrosoft.com", "onPremisesSyncEnabled": None} for p in users]
     principals += [{"@odata.type": GROUP, "id": gid, "displayName": f"PIM group {gid[:8]}", "securityEnabled": True, "mailEnabled": False,
-                    "groupTypes": [], "isAssignableToRole": True} for gid in sorted(groups)]
+                    "groupTypes": [], "isAssignableToRole": True, "members": []} for gid in sorted(groups)]
     return {"roleAssignmentScheduleInstances": [], "roleEligibilityScheduleInstances": instances,
             "roleActivationRequests": activations, "rolePrincipals": principals}
 

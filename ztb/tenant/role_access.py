@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterable, Optional
 
 from ztb.graph.client import V1, AsyncGraph
-from ztb.tenant.people import GROUP_TYPE, USER_TYPE, in_filter, read_principals
+from ztb.tenant.people import GROUP_TYPE, USER_TYPE, in_filter, read_principals, transitive_user_members
 from ztb.tenant.snapshot import STANDING_COLLECTIONS
 
 ASSIGNMENTS = "/roleManagement/directory/roleAssignmentScheduleInstances"
@@ -60,21 +60,31 @@ class Holding:
         return self.end is None
 
     @property
+    def activated(self) -> bool:
+        return self.assignment_type.strip().lower() == "activated"
+
+    @property
+    def assigned(self) -> bool:
+        """Active and not an activation: ``Assigned``, and (fail closed) any other or missing
+        ``assignmentType``, so an oddly written answer cannot hide a standing assignment."""
+        return not self.eligible and not self.activated
+
+    @property
     def standing(self) -> bool:
         """Permanently active: the privilege is there without anyone asking for it."""
-        return not self.eligible and self.assignment_type.lower() == "assigned" and self.permanent
+        return self.assigned and self.permanent
 
     @property
     def outside_pim(self) -> bool:
         """An active assignment with no schedule start: made directly, not through PIM (MS.AAD.7.5)."""
-        return not self.eligible and self.assignment_type.lower() == "assigned" and self.start is None
+        return self.assigned and self.start is None
 
     def words(self) -> str:
         """``eligible until 2027-05-01``, ``permanently active``, ``activated until ...``: for reports."""
         until = f" until {str(self.end)[:10]}" if self.end else ""
         if self.eligible:
             return "eligible" + (until or " (no end)")
-        if self.assignment_type.lower() == "activated":
+        if self.activated:
             return f"activated{until}"
         return "permanently active" if self.permanent else f"active{until}"
 
@@ -134,6 +144,12 @@ async def read_role_schedules(g: AsyncGraph, role_ids: Iterable[str], since: Opt
                    and _within(x.get("createdDateTime"), since)]
     named = {str(x.get("principalId") or "") for x in assignments + eligibilities}
     principals = await read_principals(g, named) if named else []
+    # A group holding a role gives it to each member: the Global Administrator count needs them.
+    holding_groups = [str(p["id"]).lower() for p in principals if p.get("@odata.type") == GROUP_TYPE]
+    members = await transitive_user_members(g, holding_groups) if holding_groups else {}
+    for p in principals:
+        if p.get("@odata.type") == GROUP_TYPE:
+            p["members"] = sorted(members.get(str(p["id"]).lower(), set()))
     return {ASSIGNMENT_INSTANCES: assignments, ELIGIBILITY_INSTANCES: eligibilities, ACTIVATIONS: activations, PRINCIPALS: principals}
 
 
@@ -149,7 +165,7 @@ def role_access_of(collections: dict[str, Any], since: Optional[datetime]) -> Ro
     activated = {(str(x.get("principalId") or "").lower(), str(x.get("roleDefinitionId") or "").lower())
                  for x in collections[ACTIVATIONS] if _within(x.get("createdDateTime"), since)}
     # Activated instances are current activations: they count as activated in the window too.
-    activated |= {(h.principal_id, h.role_id) for h in holdings if h.assignment_type.lower() == "activated"}
+    activated |= {(h.principal_id, h.role_id) for h in holdings if h.activated}
     of_type = lambda t: {str(p["id"]).lower(): p for p in collections[PRINCIPALS] if p.get("@odata.type") == t}  # noqa: E731
     return RoleAccess(holdings, of_type(USER_TYPE), activated, since, of_type(GROUP_TYPE))
 

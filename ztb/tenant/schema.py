@@ -367,6 +367,8 @@ class _Principal(_Obj):  # a user or group a schedule instance names, with the f
     userPrincipalName: Optional[Name] = None
     onPremisesSyncEnabled: Optional[bool] = None
     isAssignableToRole: Optional[bool] = None
+    #: A group's transitive user members (each holds the group's roles); absent in older exports.
+    members: Optional[list[Guid]] = Field(default=None, max_length=MAX_ITEMS["members"])
 
 
 class Snapshot(BaseModel):
