@@ -141,3 +141,18 @@ def test_with_a_snapshot_audit_lists_the_events_read_live_as_the_nightly_job_doe
 
 def test_audit_without_previous_is_one_line(tenant):
     assert "pass --previous FILE" in one_error_line(drift("--audit"))
+
+
+OTHER_TENANT = "f00dcafe-0000-4000-8000-00000000beef"
+
+
+@pytest.mark.parametrize("snapshot", [True, False], ids=["snapshot", "live"])
+def test_events_graph_answers_for_another_tenant_are_refused_in_one_line(tenant, tmp_path, snapshot):
+    """/organization names another tenant: its events (or its "nobody changed anything") are never reported."""
+    tenant.organization_id = OTHER_TENANT
+    args = ["--snapshot", write(tmp_path, ideal())] if snapshot else []
+    result = drift("--format", "json", *args, "--previous", previous(tmp_path), "--audit")
+    line = one_error_line(result)
+    assert OTHER_TENANT in line and result.stdout == ""
+    if snapshot:  # the live read refuses the tenant before it reads any audit event
+        assert "directory-audit events" in line and "cannot be vouched for" in line and tenant.sent("GET", AUDITS)
