@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Optional
 
 from ztb.errors import ZtbError
@@ -29,7 +30,9 @@ if TYPE_CHECKING:
 AUDITS = "/auditLogs/directoryAudits"
 PERMISSION = "AuditLog.Read.All"
 #: An ISO 8601 UTC time as Graph writes and filters it (``2026-01-05T02:00:00Z``).
-_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?Z$")
+_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?Z")
+#: How far the previous run's time may lie ahead of this machine's clock (clock skew between runners).
+CLOCK_SKEW = timedelta(minutes=5)
 #: The most events one report lists: a night of changes is far fewer; more means a flood to look at in the portal.
 MAX_EVENTS = 5000
 
@@ -56,10 +59,19 @@ class AuditEvent:
                 "category": self.category, "service": self.service, "result": self.result, "id": self.id}
 
 
-def audit_query(since: str) -> dict[str, str]:
-    if not _TIME.match(since):
+def audit_query(since: str, now: Optional[datetime] = None) -> dict[str, str]:
+    """The server-side filter from ``since``, a time in the past: a future window would answer "nobody changed anything"."""
+    if not _TIME.fullmatch(since):
         raise AuditError(f"the previous run's time {since[:40]!r} is not an ISO 8601 UTC time; pass the JSON of an earlier "
                          "`ztb drift --format json` run")
+    try:
+        when = datetime.strptime(since[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise AuditError(f"the previous run's time {since!r} is not a calendar time; pass the JSON of an earlier "
+                         "`ztb drift --format json` run") from None
+    if when > (now or datetime.now(timezone.utc)) + CLOCK_SKEW:
+        raise AuditError(f"the previous run's time {since} is in the future, so its audit window would hold no event; pass the "
+                         "JSON of an earlier `ztb drift --format json` run (or check this machine's clock)")
     return {
         "$filter": f"activityDateTime ge {since} and (category eq 'RoleManagement' or category eq 'Policy' or loggedByService eq 'PIM')",
         "$orderby": "activityDateTime",
