@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterable, Optional
 
 from ztb.graph.client import V1, AsyncGraph
+from ztb.tenant import shapes
 from ztb.tenant.people import in_filter, read_users
 
 ASSIGNMENTS = "/roleManagement/directory/roleAssignmentScheduleInstances"
@@ -119,9 +120,10 @@ async def read_role_access(g: AsyncGraph, role_ids: Iterable[str], since: Option
     holdings: list[Holding] = []
     for n, items in enumerate(lists[:len(assign) + len(elig)]):
         eligible = n >= len(assign)
+        shapes.checked(items, ELIGIBILITIES if eligible else ASSIGNMENTS, "role schedule instance", shapes.SCHEDULE_INSTANCE)
         holdings += [_holding(x, eligible) for x in items if (x.get("directoryScopeId") or "/") == "/"]
     activated: set[tuple[str, str]] = set()
-    for x in (lists[-1] if acts and lists else []):
+    for x in shapes.checked(lists[-1] if acts and lists else [], ACTIVATION_REQUESTS, "role activation request", shapes.ACTIVATION_REQUEST):
         when = parse_time(x.get("createdDateTime"))
         if since is not None and when is not None and when >= since:
             activated.add((str(x.get("principalId") or "").lower(), str(x.get("roleDefinitionId") or "").lower()))
