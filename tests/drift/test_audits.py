@@ -116,6 +116,9 @@ def test_an_event_of_another_shape_is_one_line_not_a_partial_list(tenant, tmp_pa
     (None, "has no exportedAt"),
     ("yesterday", "not an ISO 8601 UTC time"),
     ("2018-01-09T00:00:00Z' or category eq 'x", "not an ISO 8601 UTC time"),
+    ("2018-13-45T25:00:00Z", "not a calendar time"),
+    ("2999-01-01T00:00:00Z", "is in the future"),
+    ("2018-01-09T00:00:00Zjunk", "not an ISO 8601 UTC time"),
 ])
 def test_a_previous_result_without_a_usable_time_is_refused(tenant, tmp_path, exported, expected):
     path = previous(tmp_path, exportedAt=exported) if exported else write(tmp_path, {"findings": [], "tenantId": ideal()["tenantId"]}, "p.json")
@@ -141,3 +144,37 @@ def test_with_a_snapshot_audit_lists_the_events_read_live_as_the_nightly_job_doe
 
 def test_audit_without_previous_is_one_line(tenant):
     assert "pass --previous FILE" in one_error_line(drift("--audit"))
+
+
+OTHER_TENANT = "f00dcafe-0000-4000-8000-00000000beef"
+
+
+@pytest.mark.parametrize("snapshot", [True, False], ids=["snapshot", "live"])
+def test_events_graph_answers_for_another_tenant_are_refused_in_one_line(tenant, tmp_path, snapshot):
+    """/organization names another tenant: its events (or its "nobody changed anything") are never reported."""
+    tenant.organization_id = OTHER_TENANT
+    args = ["--snapshot", write(tmp_path, ideal())] if snapshot else []
+    result = drift("--format", "json", *args, "--previous", previous(tmp_path), "--audit")
+    line = one_error_line(result)
+    assert OTHER_TENANT in line and result.stdout == ""
+    if snapshot:  # the live read refuses the tenant before it reads any audit event
+        assert "directory-audit events" in line and "cannot be vouched for" in line and tenant.sent("GET", AUDITS)
+
+
+@pytest.mark.parametrize("since", ["2018-01-09T00:00:00Z\n", "2018-01-09T00:00:00Z\n' or category eq 'x", " 2018-01-09T00:00:00Z"])
+def test_the_window_start_is_the_whole_text_not_a_prefix_or_a_line(since):
+    from ztb.tenant.audits import AuditError, audit_query
+
+    with pytest.raises(AuditError, match="not an ISO 8601 UTC time"):
+        audit_query(since)
+
+
+def test_a_window_start_within_the_clock_skew_is_read_and_later_is_refused():
+    from datetime import datetime, timezone
+
+    from ztb.tenant.audits import AuditError, audit_query
+
+    now = datetime(2026, 1, 5, 2, 0, tzinfo=timezone.utc)
+    assert audit_query("2026-01-05T02:04:59Z", now)["$orderby"] == "activityDateTime"
+    with pytest.raises(AuditError, match="in the future"):
+        audit_query("2026-01-05T02:05:01Z", now)

@@ -136,3 +136,12 @@ def test_cisa_range_accepts_five_global_administrators(tenant, tmp_path):
                                           "--format", "json"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert not [f for f in json.loads(result.stdout)["findings"] if f["controlId"] == "PRIV-MAN-04"]
+
+
+@pytest.mark.parametrize("field,value", [("endDateTime", 5), ("principalId", ["x"]), ("assignmentType", {"a": 1}), ("memberType", True)])
+def test_a_schedule_instance_of_another_shape_is_one_line(tenant, graph, field, value):
+    graph.fail("GET", r"roleAssignmentScheduleInstances", 200, {"value": [dict(tenant.assignments[0], **{field: value})]}, times=100)
+    result, _ = drift(tenant)
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 1 and result.stdout == "" and len(lines) == 1 and "Traceback" not in result.stderr
+    assert "reading the role schedules failed" in lines[0] and "InvalidResponse" in lines[0] and field in lines[0]

@@ -263,3 +263,38 @@ def test_a_member_that_is_not_an_object_id_stops_the_read_in_one_line(graph, con
     result = run(config)
     assert result.exit_code == 1 and result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1 and "is not a GUID" in result.stderr
+
+
+def test_no_baseline_policy_in_the_tenant_is_could_not_tell_not_ready(graph, config):
+    t = sample_tenant(graph, config)
+    t.policies = [p for p in t.policies if "PRIV-CA" not in p["displayName"]]
+    t.sign_in(READY, [(t.policies[0]["id"], t.policies[0]["displayName"], "reportOnlyFailure")])  # not ours: not evidence
+    result = run(config, "--format", "json")
+    assert result.exit_code == 1, result.output
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("Error: PRIV-CA-01, PRIV-CA-02, ") and "PRIV-CA-13 are not deployed: deploy the stack (report-only) first" in first
+    doc = json.loads(result.stdout)
+    assert doc["outcome"] == "unknown" and doc["ready"] is False
+    assert all(p["verdict"] != "ready" for p in doc["people"])
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_one_missing_policy_is_named_for_every_person(graph, config, fmt):
+    t = sample_tenant(graph, config)
+    t.policies = [p for p in t.policies if " PRIV-CA-03 " not in p["displayName"]]
+    result = run(config, "--format", fmt)
+    assert result.exit_code == 1
+    assert "Error: PRIV-CA-03 is not deployed: deploy the stack (report-only) first" in result.stderr
+    if fmt == "json":
+        for p in json.loads(result.stdout)["people"]:
+            (check,) = [c for c in p["checks"] if c["check"] == "report-only outcomes"]
+            assert check["status"] == "unknown" and check["controls"] == ["PRIV-CA-03"]
+
+
+def test_a_would_be_failure_of_a_deployed_policy_still_blocks(graph, config):
+    t = sample_tenant(graph, config)
+    t.policies = [p for p in t.policies if " PRIV-CA-03 " not in p["displayName"]]
+    t.sign_in(NO_METHOD, [(t.policy_id("PRIV-CA-01"), t.policy_name("PRIV-CA-01"), "reportOnlyFailure")])
+    result = run(config, "--format", "json")
+    assert result.exit_code == 2
+    assert "reportOnlyFailure: 1 by PRIV-CA-01" in {p["id"]: p for p in json.loads(result.stdout)["people"]}[NO_METHOD]["summary"]

@@ -81,7 +81,7 @@ def command(config_path: str, snapshot_path: str | None, fmt: str, previous: str
             before = load_previous(previous)
             mark_history(report, before)
             if audit if audit is not None else not snapshot_path:
-                add_audit_events(report, before, graph_url)
+                add_audit_events(report, before, baseline, graph_url)
     except (SnapshotError, DriftError) as e:  # may quote the file or the tenant: no secret in the line
         raise ZtbError(scrub(str(e))) from None
     text = drift_formats.render(report, fmt, config_path)

@@ -8,7 +8,7 @@ another tenant is refused, since all its findings would turn into "fixed".
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, TypeAdapter, ValidationError
 
@@ -17,6 +17,9 @@ from ztb.drift.report import FIXED, NEW, PERSISTING, DriftError, Finding, Report
 from ztb.inputfile import Wording, load_json
 from ztb.render.plan import truncate
 from ztb.tenant.snapshot import DEPTH_NOTE, MAX_DEPTH
+
+if TYPE_CHECKING:
+    from ztb.model.baseline import Baseline
 
 #: The most findings a previous result can hold: every control plus one per policy or role a
 #: snapshot may hold (ztb.tenant.snapshot.MAX_ITEMS), with room to spare.
@@ -100,7 +103,7 @@ def mark_history(report: Report, previous: Previous | list[dict[str, Any]]) -> N
             ))
 
 
-def add_audit_events(report: Report, previous: Previous, graph_url: Optional[str] = None) -> None:
+def add_audit_events(report: Report, previous: Previous, b: Baseline, graph_url: Optional[str] = None) -> None:
     """Put the directory-audit events since the previous run on the report (live drift only).
 
     The window starts at the previous run's ``exportedAt``; a previous result without one cannot
@@ -112,4 +115,4 @@ def add_audit_events(report: Report, previous: Previous, graph_url: Optional[str
         raise DriftError("the previous result has no exportedAt, so the audit events since it cannot be read; pass the JSON of "
                          "an earlier live `ztb drift --format json --out FILE` run")
     report.audit_since = previous.exported_at
-    report.audit_events = [e.as_dict() for e in read_since(previous.exported_at, graph_url)]
+    report.audit_events = [e.as_dict() for e in read_since(previous.exported_at, b, report.tenant_id or "", graph_url)]

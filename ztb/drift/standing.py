@@ -190,8 +190,9 @@ def read_live(b: Baseline, tenant: str, graph_url: Any = None) -> Any:
     from ztb.graph.errors import GraphError
     from ztb.graph.permissions import fix_for
     from ztb.graph.redact import redact, redacted_logs
-    from ztb.tenant.export import _organization
+    from ztb.tenant.export import ExportError
     from ztb.tenant.role_access import REVIEW_WINDOW_DAYS, read_role_access
+    from ztb.tenant.verified import verify_answering_tenant
 
     logging.getLogger("azure.identity").setLevel(logging.CRITICAL)
     since = datetime.now(timezone.utc) - timedelta(days=REVIEW_WINDOW_DAYS)
@@ -199,15 +200,10 @@ def read_live(b: Baseline, tenant: str, graph_url: Any = None) -> Any:
         try:
             with GraphClient(graph_url) as client:
                 access = client.run(lambda g: read_role_access(g, [r.template_id for r in b.scope], since))
-                organization, _ = client.run(_organization)
-                tenants = client.token_tenants() | set(organization)
+                verify_answering_tenant(client, b, tenant, "the role schedules")
         except GraphError as e:
             fix = fix_for(e)
             raise ZtbError(redact(f"reading the role schedules failed, nothing was compared: {e}" + (f"; {fix}" if fix else ""))) from None
-        except ValueError as e:
+        except (ValueError, ExportError) as e:
             raise ZtbError(redact(str(e))) from None
-    if {t.lower() for t in tenants} != {tenant.lower()}:
-        said = ", ".join(sorted(tenants)) or "no tenant (no tid claim in the token, /organization unreadable)"
-        raise ZtbError(f"the role schedules were read from {said} but the snapshot is of tenant {tenant}, so they cannot be vouched "
-                       "for; sign in to the snapshot's tenant (Organization.Read.All lets ztb check it without a tid claim)")
     return access

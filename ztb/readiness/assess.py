@@ -24,6 +24,7 @@ def judge(b: Baseline, t: Any, phase: str, since_text: str, window_start: dateti
     since = window_start.strftime("%Y-%m-%dT%H:%M:%SZ")
     allowed = list(b.allowed_platforms)
     ours = checks.baseline_policies(b, t.policies)
+    absent = checks.undeployed(b, ours)
     scopes = {p: phase_scope(b, p, t) for p in PHASES}
     people: dict[str, Person] = {}
     for scope in scopes.values():
@@ -37,7 +38,7 @@ def judge(b: Baseline, t: Any, phase: str, since_text: str, window_start: dateti
             person.checks = [
                 checks.method_check(b, t.registration, uid, t.missing.get("registration", "")),
                 checks.device_check(b, t.devices, uid, allowed, t.missing.get("devices", "")),
-                checks.report_only_check(t.sign_ins, uid, ours, since, t.missing.get("sign_ins", "")),
+                checks.report_only_check(t.sign_ins, uid, ours, since, t.missing.get("sign_ins", ""), absent),
             ]
             risk = checks.risk_check(t.sign_ins, uid)
             if risk is not None:
@@ -49,7 +50,8 @@ def judge(b: Baseline, t: Any, phase: str, since_text: str, window_start: dateti
     bg = [break_glass(uid, t, ours, since) for uid in sorted(break_glass_ids(b, t))]
     return Readiness(
         phase=phase, since=since_text, window_start=since, phases={p: sorted(s) for p, s in scopes.items()}, people=people,
-        break_glass=bg, outcomes=checks.outcomes(t.sign_ins, scopes[phase], ours), could_not_read=list(t.missing.values()),
+        break_glass=bg, outcomes=checks.outcomes(t.sign_ins, scopes[phase], ours), could_not_read=list(t.missing.values()) + (
+            [checks.undeployed_reason(absent)] if absent else []),
         standing=[f.as_dict() for f in standing_findings(b, t.access, break_glass_ids(b, t))], tenant_id=tenant_id,
     )
 

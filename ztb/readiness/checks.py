@@ -119,9 +119,30 @@ def baseline_policies(b: Baseline, policies: list[dict[str, Any]]) -> dict[str, 
     return out
 
 
+def undeployed(b: Baseline, ours: dict[str, tuple[str, str]]) -> list[str]:
+    """The baseline's Conditional Access policies with no tenant policy of their display name, by control ID.
+
+    Every policy in the baseline is one the stack deploys, in every phase (a phase changes whom
+    the policies include, not which exist; a control the config leaves out is not in the
+    baseline), so each must be in the tenant before its report-only outcomes can say anything:
+    without it no sign-in can carry a would-be failure, and "no failure seen" is not "ready".
+    """
+    found = {cid for cid, _ in ours.values()}
+    return [c.id for c in b.of_kind("conditionalAccessPolicy") if c.id not in found]
+
+
+def undeployed_reason(controls: list[str]) -> str:
+    verb = "is" if len(controls) == 1 else "are"
+    return f"{', '.join(controls)} {verb} not deployed: deploy the stack (report-only) first, then let its policies see sign-ins"
+
+
 def report_only_check(sign_ins: Optional[dict[str, list[dict[str, Any]]]], user: str, ours: dict[str, tuple[str, str]],
-                      since: str, missing: str = "") -> Check:
-    """What the baseline's report-only policies saw of this person: a would-be failure blocks."""
+                      since: str, missing: str = "", absent: Iterable[str] = ()) -> Check:
+    """What the baseline's report-only policies saw of this person: a would-be failure blocks.
+
+    ``absent`` (the :func:`undeployed` controls) makes an otherwise clean check "could not tell":
+    those policies could not have seen a failure.
+    """
     if sign_ins is None:
         return Check(CheckName.REPORT_ONLY, Status.UNKNOWN, missing or "sign-in logs were not read")
     mine = sign_ins.get(user, [])
@@ -141,6 +162,9 @@ def report_only_check(sign_ins: Optional[dict[str, list[dict[str, Any]]]], user:
                      f"have been blocked (reportOnlyFailure: {parts})",
                      "open the sign-ins in Entra admin center > Sign-in logs > Report-only and fix what the policy asked for",
                      sorted(failed))
+    absent = list(absent)
+    if absent:
+        return Check(CheckName.REPORT_ONLY, Status.UNKNOWN, undeployed_reason(absent), "run `pulumi up` with ztb:reportOnly true", absent)
     note = f"{len(mine)} sign-ins since {since}" if mine else f"no sign-ins since {since}: nothing observed, the checks above decide"
     if interrupted:
         note += "; interrupted (would be asked to satisfy): " + ", ".join(f"{n} by {c}" for c, n in sorted(interrupted.items()))

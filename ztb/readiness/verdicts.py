@@ -137,6 +137,21 @@ class Readiness:
             statuses.append(Status.UNKNOWN)  # no break-glass account known: nobody can vouch for the way back in
         return worst(statuses)
 
+    def why_unknown(self) -> list[str]:
+        """Why the outcome is "could not tell", most basic first: the reads that failed, no break-glass account, else the
+        first person (the phase's people in report order, then the break-glass accounts) with a check that could not be told."""
+        if self.could_not_read:
+            return list(self.could_not_read)
+        if not self.break_glass:
+            return ["no break-glass account is known (ztb:emergencyAccessUserIds or the emergency-access group's members), so "
+                    "nobody can vouch for the way back in; name them in the stack config"]
+        for p in self.enforced_on() + self.break_glass:
+            check = next((c for c in p.checks if c.status == Status.UNKNOWN), None)
+            if check is not None:
+                who = f"break-glass account {p.upn}" if p in self.break_glass else p.upn
+                return [f"{who}: {check.name.value} could not be told: {check.reason}" + (f"; {check.fix}" if check.fix else "")]
+        return []
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "phase": self.phase, "since": self.since, "windowStart": self.window_start, "tenantId": self.tenant_id,

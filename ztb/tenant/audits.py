@@ -10,22 +10,29 @@ filtered server-side (the API supports ``eq``, ``ge``, ``le`` and ``startswith``
 and PIM are logged under ``RoleManagement`` (PIM's own events also by ``loggedByService`` PIM),
 Conditional Access under ``Policy``. Read-only, every page followed; a refused read (403: no
 ``AuditLog.Read.All``) or an event Graph answers in another shape fails the run in one line, never
-an empty "nobody changed anything".
+an empty "nobody changed anything"; so does a read Graph answered for a tenant other than the
+report's (checked as ``ztb export`` checks it, with ``--snapshot`` too).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Optional
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any, Optional
 
 from ztb.errors import ZtbError
 from ztb.graph.errors import GraphError
 
+if TYPE_CHECKING:
+    from ztb.model.baseline import Baseline
+
 AUDITS = "/auditLogs/directoryAudits"
 PERMISSION = "AuditLog.Read.All"
 #: An ISO 8601 UTC time as Graph writes and filters it (``2026-01-05T02:00:00Z``).
-_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?Z$")
+_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?Z")
+#: How far the previous run's time may lie ahead of this machine's clock (clock skew between runners).
+CLOCK_SKEW = timedelta(minutes=5)
 #: The most events one report lists: a night of changes is far fewer; more means a flood to look at in the portal.
 MAX_EVENTS = 5000
 
@@ -52,10 +59,19 @@ class AuditEvent:
                 "category": self.category, "service": self.service, "result": self.result, "id": self.id}
 
 
-def audit_query(since: str) -> dict[str, str]:
-    if not _TIME.match(since):
+def audit_query(since: str, now: Optional[datetime] = None) -> dict[str, str]:
+    """The server-side filter from ``since``, a time in the past: a future window would answer "nobody changed anything"."""
+    if not _TIME.fullmatch(since):
         raise AuditError(f"the previous run's time {since[:40]!r} is not an ISO 8601 UTC time; pass the JSON of an earlier "
                          "`ztb drift --format json` run")
+    try:
+        when = datetime.strptime(since[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise AuditError(f"the previous run's time {since!r} is not a calendar time; pass the JSON of an earlier "
+                         "`ztb drift --format json` run") from None
+    if when > (now or datetime.now(timezone.utc)) + CLOCK_SKEW:
+        raise AuditError(f"the previous run's time {since} is in the future, so its audit window would hold no event; pass the "
+                         "JSON of an earlier `ztb drift --format json` run (or check this machine's clock)")
     return {
         "$filter": f"activityDateTime ge {since} and (category eq 'RoleManagement' or category eq 'Policy' or loggedByService eq 'PIM')",
         "$orderby": "activityDateTime",
@@ -113,23 +129,32 @@ async def read_events(g: Any, since: str) -> list[AuditEvent]:
     return [event(x) for x in items]
 
 
-def read_since(since: str, graph_url: Optional[str] = None, client: Any = None) -> list[AuditEvent]:
-    """:func:`read_events` through a fresh GraphClient (the msgraph-sdk stack), errors as one redacted line."""
+def read_since(since: str, b: "Baseline", tenant: str, graph_url: Optional[str] = None, client: Any = None) -> list[AuditEvent]:
+    """:func:`read_events` through a fresh GraphClient (the msgraph-sdk stack), errors as one redacted line.
+
+    The events are of ``tenant`` (the report's) only if Graph answered for it: checked after the
+    read by :func:`~ztb.tenant.verified.verify_answering_tenant`, so another tenant's events (or its
+    "nobody changed anything") never reach the report, with ``--snapshot`` as well as live.
+    """
     from ztb.graph.client import GraphClient
     from ztb.graph.permissions import fix_for
     from ztb.graph.redact import redact, redacted_logs
+    from ztb.tenant.export import ExportError
+    from ztb.tenant.verified import verify_answering_tenant
 
     own = client is None
     client = client or GraphClient(graph_url)
     with redacted_logs():
         try:
-            return client.run(lambda g: read_events(g, since))
+            events = client.run(lambda g: read_events(g, since))
+            verify_answering_tenant(client, b, tenant, "the directory-audit events")
+            return events
         except GraphError as e:
             fix = fix_for(e)
             message = f"reading the directory-audit events failed, nothing was compared or written: {e}" + (f"; {fix}" if fix else "")
         except ValueError as e:
             message = str(e)
-        except AuditError as e:
+        except (AuditError, ExportError) as e:
             message = str(e)
         finally:
             if own:

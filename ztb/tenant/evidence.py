@@ -4,7 +4,8 @@ Each read is filtered server-side by the in-scope user IDs, :data:`~ztb.tenant.e
 to a filter, and batched (:meth:`~ztb.graph.client.AsyncGraph.list_many`), so requests grow with
 pages, not with people. ``$select`` is sent where Graph documents it: managed devices take it; the
 registration report and the sign-in log document only ``$filter`` (and ``$top``/``$orderby``), so
-they get none. Sign-ins are read for the window only (``createdDateTime ge``), 1,000 a page
+they get none. The fields the checks read are checked for their documented types as they are
+handed over (:mod:`ztb.tenant.shapes`): another shape is an InvalidResponse, never a traceback. Sign-ins are read for the window only (``createdDateTime ge``), 1,000 a page
 (Graph's maximum for sign-ins).
 
 Licences: the registration report and the sign-in log need Microsoft Entra ID P1 (Graph answers
@@ -19,6 +20,7 @@ from typing import Any, Iterable
 
 from ztb.graph.client import V1, AsyncGraph
 from ztb.graph.errors import GraphError
+from ztb.tenant import shapes
 from ztb.tenant.people import in_filter
 
 REGISTRATION = "/reports/authenticationMethods/userRegistrationDetails"
@@ -61,14 +63,15 @@ async def registration_details(g: AsyncGraph, user_ids: Iterable[str]) -> dict[s
     """User ID -> its ``userRegistrationDetails`` (``methodsRegistered``, ``isMfaRegistered``)."""
     reads = [(REGISTRATION, {"$filter": c}) for c in in_filter("id", user_ids)]
     pages = await g.list_many(reads, V1) if reads else []
-    return {str(x["id"]).lower(): x for page in pages for x in page}
+    items = shapes.checked((x for page in pages for x in page), REGISTRATION, "registration details of user", shapes.REGISTRATION)
+    return {str(x["id"]).lower(): x for x in items}
 
 
 async def managed_devices(g: AsyncGraph, user_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
     """User ID -> the Intune managed devices whose primary user it is (compliance state, platform)."""
     reads = [(DEVICES, {"$filter": c, "$select": ",".join(DEVICE_SELECT)}) for c in in_filter("userId", user_ids)]
     pages = await g.list_many(reads, V1) if reads else []
-    return _by_user((x for page in pages for x in page), "userId")
+    return _by_user(shapes.checked((x for page in pages for x in page), DEVICES, "managed device", shapes.DEVICE), "userId")
 
 
 async def sign_ins(g: AsyncGraph, user_ids: Iterable[str], since: datetime) -> dict[str, list[dict[str, Any]]]:
@@ -76,4 +79,4 @@ async def sign_ins(g: AsyncGraph, user_ids: Iterable[str], since: datetime) -> d
     window = f"createdDateTime ge {graph_time(since)}"
     reads = [(SIGN_INS, {"$filter": f"{window} and {c}", "$top": SIGN_IN_PAGE}) for c in in_filter("userId", user_ids)]
     pages = await g.list_many(reads, V1) if reads else []
-    return _by_user((x for page in pages for x in page), "userId")
+    return _by_user(shapes.checked((x for page in pages for x in page), SIGN_INS, "sign-in", shapes.SIGN_IN), "userId")

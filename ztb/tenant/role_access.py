@@ -27,6 +27,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterable, Optional
 
 from ztb.graph.client import V1, AsyncGraph
+from ztb.tenant import shapes
 from ztb.tenant.people import GROUP_TYPE, USER_TYPE, in_filter, read_principals, transitive_user_members
 from ztb.tenant.snapshot import STANDING_COLLECTIONS
 
@@ -138,6 +139,11 @@ async def read_role_schedules(g: AsyncGraph, role_ids: Iterable[str], since: Opt
     elig = [(ELIGIBILITIES, {"$filter": c, "$select": ",".join(ELIGIBILITY_SELECT)}) for c in in_filter("roleDefinitionId", roles)]
     acts = [(ACTIVATION_REQUESTS, {"$filter": "action eq 'selfActivate'", "$select": ",".join(ACTIVATION_SELECT)})] if since else []
     lists = await g.list_many(assign + elig + acts, V1) if roles else []
+    # Fail closed on a wrong shape before anything is read from it (one line naming the item and field).
+    for n, items in enumerate(lists[:len(assign) + len(elig)]):
+        shapes.checked(items, ELIGIBILITIES if n >= len(assign) else ASSIGNMENTS, "role schedule instance", shapes.SCHEDULE_INSTANCE)
+    if acts and lists:
+        shapes.checked(lists[-1], ACTIVATION_REQUESTS, "role activation request", shapes.ACTIVATION_REQUEST)
     at_root = lambda items: [x for page in items for x in page if (x.get("directoryScopeId") or "/") == "/"]  # noqa: E731
     assignments, eligibilities = at_root(lists[:len(assign)]), at_root(lists[len(assign):len(assign) + len(elig)])
     activations = [x for x in (lists[-1] if acts and lists else []) if str(x.get("roleDefinitionId") or "").lower() in roles

@@ -41,3 +41,26 @@ def read_verified_snapshot(baseline: Baseline, graph_url: Optional[str] = None) 
         except ExportError as e:
             message = str(e)
     raise ExportError(redact(message)) from None
+
+
+def verify_answering_tenant(client: Any, b: Baseline, tenant: str, what: str) -> str:
+    """Check that ``client`` (after its reads) answered for ``tenant``; ExportError in one line otherwise.
+
+    A live read that accompanies a snapshot (the role schedules of ``drift --standing-access``, the
+    directory-audit events of ``drift --audit``) is another tenant's data if the identity signs in
+    elsewhere: its findings or "nobody changed anything" would be stamped on the snapshot's tenant.
+    The sources are those :func:`~ztb.tenant.export.verify_tenant` weighs for ``ztb export`` (the
+    tokens' ``tid`` claims and ``/organization``), so both paths refuse the same tenants. Call it
+    after the client's reads, when its tokens carry their claims. GraphError passes through.
+    """
+    from ztb.tenant.export import ExportError, _organization, verify_tenant
+
+    organization, note = client.run(_organization)
+    try:
+        answered = verify_tenant(b, client.token_tenants(), [], organization, note)
+    except ExportError as e:
+        raise ExportError(f"{what} cannot be vouched for: {e}") from None
+    if answered != tenant.strip().lower():
+        raise ExportError(f"{what} were read from tenant {answered} but the snapshot is of tenant {tenant or 'none'}, so they cannot "
+                          "be vouched for; sign in to the snapshot's tenant (Organization.Read.All lets ztb check it without a tid claim)")
+    return answered
