@@ -35,7 +35,7 @@ READ_PERMISSIONS: tuple[Permission, ...] = (
                "app protection policies and assignments (beta; only when the stack has app protection)"),
     Permission("/deviceManagement", "DeviceManagementConfiguration.Read.All",
                "Intune's compliance settings (secureByDefault; only when the stack has a compliance control)"),
-    Permission("/groups", "GroupMember.Read.All", "the baseline's groups, their members and owners, the groups holding a role in scope"),
+    Permission("/groups", "GroupMember.Read.All", "the baseline's groups, their members and owners, the groups holding a role in scope and their transitive members"),
     Permission("/users", "User.Read.All", "the users holding a role in scope: name, cloud-only or synced (standing access; readiness)"),
     # Same path as the directory roles' assignments, so never matched by path: ztb.tenant.export names it on a 403.
     Permission("/policies/roleManagementPolicyAssignments#scopeType=Group", "RoleManagementPolicy.Read.AzureADGroup",
