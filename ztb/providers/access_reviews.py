@@ -122,8 +122,7 @@ class AccessReviewProvider(ResourceProvider):
         outs = self._outs(props, live)
         inputs = None
         if importing:
-            inputs = {k: outs[k] for k in BODY if k in outs}
-            inputs.update({k: props[k] for k in ("controlId", "graphUrl") if props.get(k) is not None})
+            inputs = carry_pass_through(props, {k: outs[k] for k in BODY if k in outs})
         return ReadResult(id_, outs, inputs)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:

@@ -94,7 +94,7 @@ class AuthenticationContextProvider(ResourceProvider):
         if live is None:
             return ReadResult(None, {})
         outs = _outs(props, live, CONTEXT_BODY, claim=id_)
-        inputs = {"claim": id_, **_pick(outs, CONTEXT_BODY), **{k: props[k] for k in ("controlId", "graphUrl") if props.get(k)}} if importing else None
+        inputs = carry_pass_through(props, {"claim": id_, **_pick(outs, CONTEXT_BODY)}) if importing else None
         return ReadResult(id_, outs, inputs)
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:

@@ -198,8 +198,7 @@ class RoleManagementPolicyProvider(ResourceProvider):
             outs = self._outs(props, assignment, assignment["policy"]["rules"], desired)
         inputs = None
         if importing:
-            inputs = {k: outs[k] for k in ("roleDefinitionId", "scopeId", "scopeType", "rules")}
-            inputs.update({k: props[k] for k in ("controlId", "graphUrl") if props.get(k) is not None})
+            inputs = carry_pass_through(props, {k: outs[k] for k in ("roleDefinitionId", "scopeId", "scopeType", "rules")})
         return ReadResult(outs["policyId"], outs, inputs)
 
     def _import_by_policy_id(self, g, policy_id: str) -> Optional[dict]:
